@@ -1,0 +1,146 @@
+#include "app/app.h"
+
+#include <boost/asio.hpp>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "api/api.h"
+#include "app/demo.h"
+#include "http/server.h"
+#include "store/store.h"
+
+namespace hwload::app {
+
+namespace asio = boost::asio;
+
+struct App::Impl {
+  Config config;
+  std::shared_ptr<spdlog::logger> log;
+  SystemClock system_clock;
+  core::RandomIdGenerator random_ids;
+  const Clock* clock;
+  core::IdGenerator* ids;
+
+  analytics::ProfileSet profiles;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<core::Service> service;
+  std::unique_ptr<api::Api> api;
+
+  asio::io_context io;                 // sockets and timers
+  asio::io_context store_io;           // the store thread: every Service call
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> store_guard;
+  std::unique_ptr<http::HttpServer> server;
+  std::optional<asio::steady_timer> sweep_timer;
+  std::optional<asio::steady_timer> drain_timer;
+  std::vector<std::thread> io_threads;
+  std::thread store_thread;
+  std::once_flag stopped;
+
+  void schedule_sweep() {
+    sweep_timer->expires_after(std::chrono::seconds(config.sweep_interval_seconds));
+    sweep_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      asio::post(store_io, [this] { sweep(); });
+      schedule_sweep();
+    });
+  }
+
+  void sweep() {
+    try {
+      const int opened = service->sweep_finished_weeks();
+      if (opened > 0) log->info("week sweep opened {} breach(es)", opened);
+    } catch (const std::exception& e) {
+      log->error("week sweep failed: {}", e.what());
+    }
+  }
+};
+
+App::App(Config config, std::shared_ptr<spdlog::logger> log, const Clock* clock, core::IdGenerator* ids)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->log = std::move(log);
+  impl_->clock = clock ? clock : &impl_->system_clock;
+  impl_->ids = ids ? ids : &impl_->random_ids;
+  for (const auto& p : impl_->config.profiles) impl_->profiles.put(p);
+}
+
+App::~App() { stop(); }
+
+void App::start() {
+  Impl& m = *impl_;
+  const Config& c = m.config;
+  m.store = store::Store::open(c.db);
+  core::ServiceOptions so;
+  so.utc_offset_minutes = c.utc_offset_minutes;
+  so.max_batch_items = c.max_batch_items;
+  m.service = std::make_unique<core::Service>(*m.store, m.profiles, *m.clock, *m.ids, so);
+  m.api = std::make_unique<api::Api>(*m.service);
+  m.log->info("store {} ready (schema version {})", c.db, m.store->schema_version());
+  if (c.demo) load_demo(*m.service, *m.log);
+  m.sweep();
+
+  http::ServerOptions ho;
+  if (Status st = split_listen(c.listen, ho.host, ho.port); !st.is_ok()) throw std::invalid_argument(st.message());
+  ho.body_limit = c.body_limit_bytes;
+  ho.header_limit = c.header_limit_bytes;
+  ho.idle_timeout = std::chrono::seconds(c.idle_timeout_seconds);
+  ho.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
+  ho.max_connections = c.max_connections;
+  m.server = std::make_unique<http::HttpServer>(
+      m.io, ho, [api = m.api.get()](const http::Request& req) { return api->handle(req); },
+      [this](std::function<void()> work) { asio::post(impl_->store_io, std::move(work)); }, m.log);
+  m.server->start();
+  m.log->info("hwload-server listening on {}:{}", ho.host, m.server->port());
+  if (!c.port_file.empty()) {
+    std::ofstream(c.port_file + ".tmp") << m.server->port() << "\n";
+    std::rename((c.port_file + ".tmp").c_str(), c.port_file.c_str());
+  }
+
+  m.sweep_timer.emplace(m.io);
+  m.schedule_sweep();
+  m.store_guard.emplace(asio::make_work_guard(m.store_io));
+  m.store_thread = std::thread([&m] { m.store_io.run(); });
+  for (int i = 0; i < std::max(1, c.threads); ++i) m.io_threads.emplace_back([&m] { m.io.run(); });
+}
+
+uint16_t App::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+void App::stop() {
+  Impl& m = *impl_;
+  if (!m.server) return;
+  std::call_once(m.stopped, [&m] {
+    m.log->info("draining: no new connections; waiting for requests in flight");
+    asio::post(m.io, [&m] {
+      if (m.sweep_timer) m.sweep_timer->cancel();
+      m.drain_timer.emplace(m.io, std::chrono::seconds(m.config.drain_timeout_seconds));
+      m.drain_timer->async_wait([&m](boost::system::error_code ec) {
+        if (!ec) {
+          m.log->warn("drain timeout reached; closing remaining connections");
+          m.io.stop();
+        }
+      });
+      m.server->shutdown([&m] {
+        asio::post(m.io, [&m] {
+          if (m.drain_timer) m.drain_timer->cancel();
+        });
+      });
+    });
+    for (auto& t : m.io_threads) t.join();
+    m.store_guard.reset();
+    m.store_thread.join();
+    m.log->info("stopped");
+  });
+}
+
+void App::run_until_signal() {
+  asio::io_context signals_io;
+  asio::signal_set signals(signals_io, SIGTERM, SIGINT);
+  signals.async_wait([this](boost::system::error_code, int sig) {
+    impl_->log->info("signal {} received", sig);
+  });
+  signals_io.run();
+  stop();
+}
+
+}  // namespace hwload::app

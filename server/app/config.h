@@ -1,0 +1,39 @@
+// Server configuration: defaults, then the TOML file (--config), then flags.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "hwload/analytics/policy.h"
+
+namespace hwload::app {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string db = "hwload.db";
+  bool demo = false;
+  int threads = 2;  // I/O threads; storage work has its own thread
+  int utc_offset_minutes = 480;  // the schools' local time, UTC+8
+  std::string log_level = "info";
+  std::string port_file;  // when set, the bound port is written there once listening
+
+  size_t body_limit_bytes = 8 * 1024 * 1024;
+  size_t header_limit_bytes = 16 * 1024;
+  int idle_timeout_seconds = 60;
+  int read_timeout_seconds = 30;
+  int drain_timeout_seconds = 10;
+  size_t max_connections = 10000;
+  int max_batch_items = 5000;
+  int sweep_interval_seconds = 3600;  // flexible no-homework week checks
+
+  // Profiles from the file: override a built-in profile of the same name or add one.
+  std::vector<analytics::PolicyProfile> profiles;
+};
+
+// Reads a TOML file over `config`. Errors name the key and what is wrong.
+Status load_config_file(const std::string& path, Config& config);
+// Splits HOST:PORT.
+Status split_listen(const std::string& listen, std::string& host, uint16_t& port);
+
+}  // namespace hwload::app

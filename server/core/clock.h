@@ -1,0 +1,42 @@
+// Time is injected: nothing in the server reads the system clock except SystemClock.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "hwload/analytics/calendar.h"
+
+namespace hwload {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::now(); }
+};
+
+// A clock tests set by hand.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(std::chrono::system_clock::time_point t) : t_(t) {}
+  std::chrono::system_clock::time_point now() const override { return t_; }
+  void set(std::chrono::system_clock::time_point t) { t_ = t; }
+
+ private:
+  std::chrono::system_clock::time_point t_;
+};
+
+// RFC 3339 in UTC with millisecond precision, e.g. 2026-11-23T10:15:00.123Z.
+std::string format_rfc3339(std::chrono::system_clock::time_point t);
+
+// The calendar date at `t` in a zone `utc_offset_minutes` east of UTC (China: +480).
+analytics::Date local_date(std::chrono::system_clock::time_point t, int utc_offset_minutes);
+
+// Parses YYYY-MM-DDTHH:MM:SS[.fff]Z (UTC) as format_rfc3339 writes it.
+bool parse_rfc3339_utc(const std::string& text, std::chrono::system_clock::time_point& out);
+
+}  // namespace hwload

@@ -1,0 +1,769 @@
+#include "core/service.h"
+
+#include <google/protobuf/util/message_differencer.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/validate.h"
+#include "hwload/analytics/compliance.h"
+
+namespace hwload::core {
+namespace {
+
+using analytics::Date;
+using analytics::DayKind;
+using analytics::Finding;
+using Touched = std::map<std::pair<std::string, std::string>, std::set<Date>>;
+
+pb::ItemResult rejected(const std::string& id, const Status& st) {
+  pb::ItemResult r;
+  r.set_id(id);
+  r.set_status(pb::REJECTED);
+  pb::Error* e = r.mutable_error();
+  e->set_code(code_name(st.code()));
+  e->set_message(st.message());
+  for (const auto& d : st.details()) {
+    auto* pd = e->add_details();
+    pd->set_field(d.field);
+    pd->set_rule(d.rule);
+  }
+  return r;
+}
+
+pb::ItemResult item(const std::string& id, pb::ItemStatus status) {
+  pb::ItemResult r;
+  r.set_id(id);
+  r.set_status(status);
+  return r;
+}
+
+StatusOr<Date> parse_date_param(const char* field, const std::string& text) {
+  HWLOAD_RETURN_IF_ERROR(check_date(field, text));
+  return *analytics::parse_date(text);
+}
+
+Status check_range_days(const char* field, Date from, Date to, int max_days) {
+  if (to < from) return Status::invalid(field, "must not be before from");
+  if (to - from + 1 > max_days) {
+    return Status::invalid(field, "range must span at most " + std::to_string(max_days) + " days");
+  }
+  return {};
+}
+
+analytics::SchoolCalendar to_calendar(const pb::Calendar& c) {
+  std::map<Date, DayKind> overrides;
+  for (const auto& d : c.days()) {
+    if (auto date = analytics::parse_date(d.date())) overrides[*date] = static_cast<DayKind>(d.day_kind());
+  }
+  return analytics::SchoolCalendar(c.no_homework_weekday(), std::move(overrides));
+}
+
+bool same_figures(const pb::Breach& b, const Finding& f, int grade) {
+  return b.load_minutes() == f.load_minutes && b.cap_minutes() == f.cap_minutes && b.detail() == f.detail &&
+         b.grade() == grade;
+}
+
+constexpr const char* kCursorPrefix = "c1_";
+
+}  // namespace
+
+RandomIdGenerator::RandomIdGenerator() {
+  std::random_device rd;
+  std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+  rng_.seed(seq);
+}
+
+std::string RandomIdGenerator::next() {
+  const uint64_t hi = (rng_() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  const uint64_t lo = (rng_() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(hi >> 32),
+                static_cast<unsigned long long>((hi >> 16) & 0xFFFF), static_cast<unsigned long long>(hi & 0xFFFF),
+                static_cast<unsigned long long>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+Service::Service(store::Store& store, const analytics::ProfileSet& profiles, const Clock& clock, IdGenerator& ids,
+                 ServiceOptions options)
+    : store_(store), profiles_(profiles), clock_(clock), ids_(ids), options_(options) {}
+
+std::string Service::now() const { return format_rfc3339(clock_.now()); }
+Date Service::today() const { return local_date(clock_.now(), options_.utc_offset_minutes); }
+
+StatusOr<Service::SchoolContext> Service::load_school(const std::string& school_id) {
+  auto school = store_.school(school_id);
+  if (!school) return Status::not_found("unknown school \"" + school_id + "\"");
+  SchoolContext ctx;
+  ctx.profile = profiles_.find(school->profile());
+  if (!ctx.profile) return Status::internal("school " + school_id + " names unknown profile " + school->profile());
+  ctx.school = std::move(*school);
+  ctx.calendar = to_calendar(store_.calendar(school_id));
+  return ctx;
+}
+
+// ---- registry ----------------------------------------------------------------
+
+StatusOr<pb::School> Service::put_school(const std::string& school_id, pb::School school) {
+  if (school.school_id().empty()) school.set_school_id(school_id);
+  if (school.school_id() != school_id) return Status::invalid("school_id", "must match the path (" + school_id + ")");
+  HWLOAD_RETURN_IF_ERROR(validate_school(school));
+  if (!profiles_.find(school.profile())) {
+    std::string names;
+    for (const auto& n : profiles_.names()) names += (names.empty() ? "" : ", ") + n;
+    return Status::invalid("profile", "must name a policy profile: one of " + names);
+  }
+  store::Transaction tx(store_.db());
+  const auto before = store_.school(school_id);
+  store_.put_school(school, now());
+  if (before && before->profile() != school.profile()) {
+    auto ctx = load_school(school_id);
+    if (!ctx.is_ok()) return ctx.status();
+    reevaluate_school(*ctx);
+  }
+  tx.commit();
+  return school;
+}
+
+StatusOr<pb::School> Service::get_school(const std::string& school_id) {
+  auto s = store_.school(school_id);
+  if (!s) return Status::not_found("unknown school \"" + school_id + "\"");
+  return *s;
+}
+
+StatusOr<pb::Class> Service::put_class(const std::string& school_id, const std::string& class_id, pb::Class klass) {
+  if (klass.school_id().empty()) klass.set_school_id(school_id);
+  if (klass.class_id().empty()) klass.set_class_id(class_id);
+  if (klass.school_id() != school_id) return Status::invalid("school_id", "must match the path (" + school_id + ")");
+  if (klass.class_id() != class_id) return Status::invalid("class_id", "must match the path (" + class_id + ")");
+  HWLOAD_RETURN_IF_ERROR(validate_class(klass));
+  if (klass.name().empty()) klass.set_name(class_id);
+  store::Transaction tx(store_.db());
+  auto ctx = load_school(school_id);
+  if (!ctx.is_ok()) return ctx.status();
+  const auto before = store_.klass(school_id, class_id);
+  store_.put_class(klass, now());
+  if (before && before->grade() != klass.grade()) {
+    const auto dates = store_.record_dates(school_id, class_id);
+    reevaluate(*ctx, klass, std::set<Date>(dates.begin(), dates.end()));
+  }
+  tx.commit();
+  return klass;
+}
+
+StatusOr<std::vector<pb::Class>> Service::list_classes(const std::string& school_id, int grade) {
+  if (!store_.school(school_id)) return Status::not_found("unknown school \"" + school_id + "\"");
+  if (grade != 0 && (grade < 1 || grade > 9)) return Status::invalid("grade", "must be between 1 and 9");
+  return store_.classes(school_id, grade);
+}
+
+StatusOr<pb::Calendar> Service::put_calendar(const std::string& school_id, pb::Calendar calendar) {
+  if (calendar.school_id().empty()) calendar.set_school_id(school_id);
+  if (calendar.school_id() != school_id) return Status::invalid("school_id", "must match the path (" + school_id + ")");
+  HWLOAD_RETURN_IF_ERROR(validate_calendar(calendar));
+  store::Transaction tx(store_.db());
+  if (!store_.school(school_id)) return Status::not_found("unknown school \"" + school_id + "\"");
+  store_.put_calendar(calendar);
+  auto ctx = load_school(school_id);
+  if (!ctx.is_ok()) return ctx.status();
+  reevaluate_school(*ctx);
+  tx.commit();
+  return store_.calendar(school_id);
+}
+
+StatusOr<pb::Calendar> Service::get_calendar(const std::string& school_id) {
+  if (!store_.school(school_id)) return Status::not_found("unknown school \"" + school_id + "\"");
+  return store_.calendar(school_id);
+}
+
+// ---- assignments and timings --------------------------------------------------
+
+pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched) {
+  const std::string id = a.assignment_id();
+  if (Status st = validate_assignment(a); !st.is_ok()) return rejected(id, st);
+  normalize(a);
+  if (!store_.school(a.school_id())) return rejected(id, Status::not_found("unknown school \"" + a.school_id() + "\""));
+  if (!store_.klass(a.school_id(), a.class_id())) {
+    return rejected(id, Status::not_found("unknown class \"" + a.class_id() + "\" in school \"" + a.school_id() + "\""));
+  }
+  if (auto existing = store_.assignment(id)) {
+    if (existing->withdrawn) {
+      return rejected(id, Status::conflict("assignment_id " + id + " names a withdrawn assignment"));
+    }
+    if (google::protobuf::util::MessageDifferencer::Equals(existing->assignment, a)) return item(id, pb::UNCHANGED);
+    return rejected(id, Status::conflict("assignment_id " + id +
+                                         " already names a different assignment; edits go through PUT"));
+  }
+  store_.insert_assignment(a, now());
+  touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
+  return item(id, pb::CREATED);
+}
+
+StatusOr<pb::BatchResult> Service::post_assignments(const pb::AssignmentBatch& batch) {
+  if (batch.assignments_size() > options_.max_batch_items) {
+    return Status::invalid("assignments", "must hold at most " + std::to_string(options_.max_batch_items) + " items");
+  }
+  pb::BatchResult result;
+  Touched touched;
+  store::Transaction tx(store_.db());
+  for (int i = 0; i < batch.assignments_size(); ++i) {
+    store::Savepoint sp(store_.db());
+    pb::ItemResult r = apply_assignment(batch.assignments(i), touched);
+    if (r.status() == pb::REJECTED) {
+      sp.rollback();
+      const std::string prefix = "assignments[" + std::to_string(i) + "].";
+      for (auto& d : *r.mutable_error()->mutable_details()) d.set_field(prefix + d.field());
+      if (r.error().code() == code_name(Code::kInvalidArgument)) r.mutable_error()->set_message(prefix + r.error().message());
+    } else {
+      sp.release();
+    }
+    *result.add_items() = std::move(r);
+  }
+  for (auto& w : warnings_for(touched)) *result.add_warnings() = std::move(w);
+  if (!batch.validate_only()) tx.commit();
+  return result;
+}
+
+StatusOr<pb::BatchResult> Service::put_assignment(const std::string& assignment_id, pb::Assignment a) {
+  if (a.assignment_id().empty()) a.set_assignment_id(assignment_id);
+  if (a.assignment_id() != assignment_id) {
+    return Status::invalid("assignment_id", "must match the path (" + assignment_id + ")");
+  }
+  HWLOAD_RETURN_IF_ERROR(validate_assignment(a));
+  normalize(a);
+  store::Transaction tx(store_.db());
+  if (!store_.school(a.school_id())) return Status::not_found("unknown school \"" + a.school_id() + "\"");
+  if (!store_.klass(a.school_id(), a.class_id())) {
+    return Status::not_found("unknown class \"" + a.class_id() + "\" in school \"" + a.school_id() + "\"");
+  }
+  Touched touched;
+  pb::BatchResult result;
+  const auto existing = store_.assignment(assignment_id);
+  if (!existing) {
+    store_.insert_assignment(a, now());
+    *result.add_items() = item(assignment_id, pb::CREATED);
+  } else if (existing->withdrawn) {
+    return Status::conflict("assignment " + assignment_id + " was withdrawn and cannot be edited");
+  } else if (google::protobuf::util::MessageDifferencer::Equals(existing->assignment, a)) {
+    *result.add_items() = item(assignment_id, pb::UNCHANGED);
+  } else {
+    store_.update_assignment(a, now());
+    const auto& old = existing->assignment;
+    touched[{old.school_id(), old.class_id()}].insert(*analytics::parse_date(old.assigned_date()));
+    *result.add_items() = item(assignment_id, pb::UPDATED);
+  }
+  touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
+  for (auto& w : warnings_for(touched)) *result.add_warnings() = std::move(w);
+  tx.commit();
+  return result;
+}
+
+StatusOr<pb::Assignment> Service::get_assignment(const std::string& assignment_id) {
+  auto a = store_.assignment(assignment_id);
+  if (!a) return Status::not_found("unknown assignment \"" + assignment_id + "\"");
+  return a->assignment;
+}
+
+Status Service::withdraw_assignment(const std::string& assignment_id) {
+  store::Transaction tx(store_.db());
+  auto existing = store_.assignment(assignment_id);
+  if (!existing) return Status::not_found("unknown assignment \"" + assignment_id + "\"");
+  if (existing->withdrawn) return {};  // withdrawing twice is a no-op
+  store_.withdraw_assignment(assignment_id, now());
+  const auto& a = existing->assignment;
+  auto ctx = load_school(a.school_id());
+  if (!ctx.is_ok()) return ctx.status();
+  if (auto klass = store_.klass(a.school_id(), a.class_id())) {
+    reevaluate(*ctx, *klass, {*analytics::parse_date(a.assigned_date())});
+  }
+  tx.commit();
+  return {};
+}
+
+pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& touched) {
+  const std::string& id = report.assignment_id();
+  if (Status st = validate_timing_report(report); !st.is_ok()) return rejected(id, st);
+  auto stored = store_.assignment(id);
+  if (!stored) return rejected(id, Status::not_found("unknown assignment \"" + id + "\""));
+  if (stored->withdrawn) {
+    return rejected(id, Status::invalid("assignment_id", "assignment " + id + " was withdrawn; it takes no timings"));
+  }
+  const pb::Assignment& a = stored->assignment;
+  bool created = false, updated = false;
+  for (const auto& st : report.students()) {
+    const store::Store::Timing t{st.minutes(), st.unfinished()};
+    const auto before = store_.timing(id, st.student_key());
+    if (!before) {
+      created = true;
+    } else if (before->minutes != t.minutes || before->unfinished != t.unfinished) {
+      updated = true;
+    } else {
+      continue;
+    }
+    store_.put_timing(id, st.student_key(), t, now());
+  }
+  if (auto klass = store_.klass(a.school_id(), a.class_id()); klass && klass->student_count() > 0) {
+    auto& db = store_.db();
+    auto& q = db.prepare("SELECT COUNT(*) FROM timings WHERE assignment_id = ?");
+    q.bind(1, id);
+    q.step();
+    const int reported = q.int32(0);
+    q.reset();
+    if (reported > klass->student_count()) {
+      return rejected(id, Status::invalid("students", "class " + a.class_id() + " has " +
+                                                          std::to_string(klass->student_count()) +
+                                                          " students; this report would make " +
+                                                          std::to_string(reported) + " distinct students"));
+    }
+  }
+  if (!created && !updated) return item(id, pb::UNCHANGED);
+  touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
+  return item(id, updated ? pb::UPDATED : pb::CREATED);
+}
+
+StatusOr<pb::BatchResult> Service::post_timings(const pb::TimingBatch& batch) {
+  if (batch.reports_size() > options_.max_batch_items) {
+    return Status::invalid("reports", "must hold at most " + std::to_string(options_.max_batch_items) + " items");
+  }
+  pb::BatchResult result;
+  Touched touched;
+  store::Transaction tx(store_.db());
+  for (int i = 0; i < batch.reports_size(); ++i) {
+    store::Savepoint sp(store_.db());
+    Touched item_touched;
+    pb::ItemResult r = apply_timing(batch.reports(i), item_touched);
+    if (r.status() == pb::REJECTED) {
+      sp.rollback();
+      const std::string prefix = "reports[" + std::to_string(i) + "].";
+      for (auto& d : *r.mutable_error()->mutable_details()) d.set_field(prefix + d.field());
+      if (r.error().code() == code_name(Code::kInvalidArgument)) r.mutable_error()->set_message(prefix + r.error().message());
+    } else {
+      sp.release();
+      for (auto& [k, v] : item_touched) touched[k].insert(v.begin(), v.end());
+    }
+    *result.add_items() = std::move(r);
+  }
+  for (auto& w : warnings_for(touched)) *result.add_warnings() = std::move(w);
+  if (!batch.validate_only()) tx.commit();
+  return result;
+}
+
+std::vector<pb::Warning> Service::warnings_for(const Touched& touched) {
+  std::vector<pb::Warning> out;
+  std::map<std::string, SchoolContext> contexts;
+  for (const auto& [key, dates] : touched) {
+    const auto& [school_id, class_id] = key;
+    auto it = contexts.find(school_id);
+    if (it == contexts.end()) {
+      auto ctx = load_school(school_id);
+      if (!ctx.is_ok()) continue;
+      it = contexts.emplace(school_id, std::move(*ctx)).first;
+    }
+    auto klass = store_.klass(school_id, class_id);
+    if (!klass) continue;
+    for (const auto& [date, findings] : reevaluate(it->second, *klass, dates)) {
+      for (const auto& f : findings) {
+        pb::Warning& w = out.emplace_back();
+        w.set_code(static_cast<pb::BreachKind>(f.kind));
+        w.set_message(f.detail);
+        w.set_school_id(school_id);
+        w.set_class_id(class_id);
+        w.set_date(analytics::format_date(date));
+        w.set_load_minutes(f.load_minutes);
+        w.set_cap_minutes(f.cap_minutes);
+      }
+    }
+  }
+  return out;
+}
+
+// ---- breach evaluation -------------------------------------------------------
+
+Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<Date>& dates) {
+  Findings out;
+  if (dates.empty()) return out;
+  const auto& profile = *ctx.profile;
+  const int grade = klass.grade();
+  const bool flexible_week = profile.no_homework_applies(grade) && ctx.calendar.no_homework_weekday() == 0;
+
+  std::set<Date> all = dates;
+  if (flexible_week) {
+    for (Date d : dates) {
+      if (auto last = analytics::last_school_day(ctx.calendar, analytics::iso_week_of(d))) all.insert(*last);
+    }
+  }
+  const Date lo = *all.begin() - 7, hi = *all.rbegin() + 7;
+  const store::ClassRecords records = store_.class_records(ctx.school.school_id(), klass.class_id(), lo, hi);
+  auto has_counted = [&](Date d) {
+    auto it = records.assignments.find(d);
+    if (it == records.assignments.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(), analytics::is_counted);
+  };
+  static const std::vector<analytics::AssignmentFacts> kNoAssignments;
+  static const std::vector<analytics::TimingFacts> kNoTimings;
+
+  for (Date d : all) {
+    auto a_it = records.assignments.find(d);
+    auto t_it = records.timings.find(d);
+    const auto& assignments = a_it == records.assignments.end() ? kNoAssignments : a_it->second;
+    const auto& timings = t_it == records.timings.end() ? kNoTimings : t_it->second;
+    analytics::ClassDay day;
+    day.grade = grade;
+    day.date = d;
+    day.day_kind = ctx.calendar.day_kind(d);
+    day.assignments = assignments;
+    day.load = analytics::compute_day_load(profile.cap_minutes(grade, day.day_kind), assignments, timings);
+    std::vector<Finding> findings = analytics::evaluate_class_day(profile, ctx.calendar, day);
+    if (flexible_week) {
+      auto week = analytics::evaluate_no_homework_week(profile, ctx.calendar, grade, analytics::iso_week_of(d),
+                                                       today(), has_counted);
+      if (week && week->date == d) findings.push_back(week->finding);
+    }
+    sync_breaches(ctx, klass, d, findings, false);
+    if (dates.contains(d)) out[d] = std::move(findings);
+  }
+
+  // REPEATED escalation over the window each changed date can take part in.
+  const int window = profile.repeated_window_days;
+  std::set<Date> affected;
+  for (Date d : all) {
+    for (int i = 0; i < window; ++i) affected.insert(d + i);
+  }
+  const Date first = *affected.begin(), last = *affected.rbegin();
+  const auto breach_dates =
+      store_.breach_dates(ctx.school.school_id(), klass.class_id(), first - (window - 1), last);
+  const auto repeated = analytics::repeated_dates(breach_dates, profile.repeated_count, window, first, last);
+  const std::set<Date> repeated_set(repeated.begin(), repeated.end());
+  for (Date d : affected) {
+    std::vector<Finding> desired;
+    if (repeated_set.contains(d)) {
+      int n = 0;
+      std::string list;
+      for (auto it = breach_dates.lower_bound(d - (window - 1)); it != breach_dates.end() && *it <= d; ++it, ++n) {
+        list += (list.empty() ? "" : ", ") + analytics::format_date(*it);
+      }
+      desired.push_back(Finding{analytics::BreachKind::kRepeated, analytics::severity_of(analytics::BreachKind::kRepeated),
+                                n, profile.repeated_count,
+                                "breaches on " + std::to_string(n) + " distinct dates within " + std::to_string(window) +
+                                    " days (" + list + ")"});
+    }
+    sync_breaches(ctx, klass, d, desired, true);
+  }
+  return out;
+}
+
+void Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Date date,
+                            const std::vector<Finding>& desired, bool repeated_only) {
+  const auto open = store_.open_breaches(ctx.school.school_id(), klass.class_id(), date);
+  const std::string stamp = now();
+  for (const auto& f : desired) {
+    auto it = std::find_if(open.begin(), open.end(), [&](const pb::Breach& b) {
+      return b.kind() == static_cast<pb::BreachKind>(f.kind);
+    });
+    if (it != open.end()) {
+      if (!same_figures(*it, f, klass.grade())) {
+        pb::Breach b = *it;
+        b.set_load_minutes(f.load_minutes);
+        b.set_cap_minutes(f.cap_minutes);
+        b.set_detail(f.detail);
+        b.set_grade(klass.grade());
+        store_.update_breach_figures(b);
+      }
+      continue;
+    }
+    pb::Breach b;
+    b.set_breach_id(ids_.next());
+    b.set_kind(static_cast<pb::BreachKind>(f.kind));
+    b.set_severity(static_cast<pb::Severity>(f.severity));
+    b.set_school_id(ctx.school.school_id());
+    b.set_class_id(klass.class_id());
+    b.set_grade(klass.grade());
+    b.set_date(analytics::format_date(date));
+    b.set_load_minutes(f.load_minutes);
+    b.set_cap_minutes(f.cap_minutes);
+    b.set_detail(f.detail);
+    b.set_state(pb::OPEN);
+    b.set_opened_at(stamp);
+    store_.insert_breach(b);
+    write_alert(ctx, b);
+  }
+  for (const auto& b : open) {
+    const bool is_repeated = b.kind() == pb::REPEATED;
+    if (is_repeated != repeated_only) continue;
+    const bool wanted = std::any_of(desired.begin(), desired.end(), [&](const Finding& f) {
+      return static_cast<pb::BreachKind>(f.kind) == b.kind();
+    });
+    if (wanted) continue;
+    store_.resolve_breach(b.breach_id(), stamp);
+    pb::Breach resolved = b;
+    resolved.set_state(pb::RESOLVED);
+    resolved.set_resolved_at(stamp);
+    write_alert(ctx, resolved);
+  }
+}
+
+void Service::write_alert(const SchoolContext& ctx, const pb::Breach& b) {
+  if (static_cast<int>(b.severity()) < static_cast<int>(ctx.profile->alert_min_severity)) return;
+  store_.insert_alert(ids_.next(), b, ctx.school.district(), now());
+}
+
+void Service::reevaluate_school(const SchoolContext& ctx) {
+  for (const auto& klass : store_.classes(ctx.school.school_id(), 0)) {
+    const auto dates = store_.record_dates(ctx.school.school_id(), klass.class_id());
+    reevaluate(ctx, klass, std::set<Date>(dates.begin(), dates.end()));
+  }
+}
+
+int Service::sweep_finished_weeks(int weeks_back) {
+  int opened_before = 0;
+  {
+    auto& q = store_.db().prepare("SELECT COUNT(*) FROM breaches");
+    q.step();
+    opened_before = q.int32(0);
+    q.reset();
+  }
+  store::Transaction tx(store_.db());
+  const Date monday = analytics::monday_of(analytics::iso_week_of(today()));
+  for (const auto& school : store_.schools_in_district("")) {
+    auto ctx = load_school(school.school_id());
+    if (!ctx.is_ok() || !ctx->profile->no_homework_day || ctx->calendar.no_homework_weekday() != 0) continue;
+    for (const auto& klass : store_.classes(school.school_id(), 0)) {
+      if (!ctx->profile->no_homework_applies(klass.grade())) continue;
+      std::set<Date> dates;
+      for (int w = 1; w <= weeks_back; ++w) {
+        const Date m = monday - 7 * w;
+        if (auto last = analytics::last_school_day(ctx->calendar, analytics::iso_week_of(m))) dates.insert(*last);
+      }
+      reevaluate(*ctx, klass, dates);
+    }
+  }
+  tx.commit();
+  auto& q = store_.db().prepare("SELECT COUNT(*) FROM breaches");
+  q.step();
+  const int opened_after = q.int32(0);
+  q.reset();
+  return opened_after - opened_before;
+}
+
+// ---- reads -------------------------------------------------------------------
+
+pb::DayLoad Service::day_load(const SchoolContext& ctx, const pb::Class& klass, Date date,
+                              const store::ClassRecords& records, const std::vector<pb::Breach>& open) {
+  static const std::vector<analytics::AssignmentFacts> kNoAssignments;
+  static const std::vector<analytics::TimingFacts> kNoTimings;
+  auto a_it = records.assignments.find(date);
+  auto t_it = records.timings.find(date);
+  const DayKind kind = ctx.calendar.day_kind(date);
+  const int cap = ctx.profile->cap_minutes(klass.grade(), kind);
+  const auto figures = analytics::compute_day_load(cap, a_it == records.assignments.end() ? kNoAssignments : a_it->second,
+                                                   t_it == records.timings.end() ? kNoTimings : t_it->second);
+  pb::DayLoad d;
+  d.set_date(analytics::format_date(date));
+  d.set_day_kind(static_cast<pb::DayKind>(kind));
+  d.set_cap_minutes(cap);
+  d.set_planned_minutes(figures.planned_minutes);
+  d.set_measured_mean_minutes(figures.measured_mean_minutes);
+  d.set_measured_p90_minutes(figures.measured_p90_minutes);
+  d.set_students_reported(figures.students_reported);
+  d.set_students_over_cap(figures.students_over_cap);
+  d.set_students_unfinished(figures.students_unfinished);
+  d.set_no_homework_day(analytics::is_fixed_no_homework_day(*ctx.profile, ctx.calendar, klass.grade(), date));
+  for (const auto& s : figures.subjects) {
+    auto* sl = d.add_subjects();
+    sl->set_subject(s.subject);
+    sl->set_planned_minutes(s.planned_minutes);
+    sl->set_measured_mean_minutes(s.measured_mean_minutes);
+  }
+  const std::string ds = d.date();
+  for (const auto& b : open) {
+    if (b.date() == ds) *d.add_breaches() = b;
+  }
+  return d;
+}
+
+pb::ClassLoad Service::class_load_of(const SchoolContext& ctx, const pb::Class& klass, Date from, Date to) {
+  const auto records = store_.class_records(ctx.school.school_id(), klass.class_id(), from, to);
+  const auto open = store_.open_breaches_in(ctx.school.school_id(), klass.class_id(), from, to);
+  pb::ClassLoad out;
+  out.set_school_id(ctx.school.school_id());
+  out.set_class_id(klass.class_id());
+  out.set_class_name(klass.name());
+  out.set_grade(klass.grade());
+  for (Date d = from; d <= to; d = d + 1) *out.add_days() = day_load(ctx, klass, d, records, open);
+  return out;
+}
+
+StatusOr<pb::ClassLoad> Service::class_load(const std::string& school_id, const std::string& class_id,
+                                            const std::string& from_text, const std::string& to_text) {
+  auto from = parse_date_param("from", from_text);
+  if (!from.is_ok()) return from.status();
+  auto to = parse_date_param("to", to_text);
+  if (!to.is_ok()) return to.status();
+  HWLOAD_RETURN_IF_ERROR(check_range_days("to", *from, *to, options_.max_range_days));
+  auto ctx = load_school(school_id);
+  if (!ctx.is_ok()) return ctx.status();
+  auto klass = store_.klass(school_id, class_id);
+  if (!klass) return Status::not_found("unknown class \"" + class_id + "\" in school \"" + school_id + "\"");
+  return class_load_of(*ctx, *klass, *from, *to);
+}
+
+StatusOr<pb::GradeWeek> Service::grade_week(const std::string& school_id, int grade, const std::string& week_text) {
+  if (grade < 1 || grade > 9) return Status::invalid("grade", "must be between 1 and 9");
+  const auto week = analytics::parse_iso_week(week_text);
+  if (!week) return Status::invalid("week", "must be an ISO week like 2026-W47 (got \"" + week_text.substr(0, 20) + "\")");
+  auto ctx = load_school(school_id);
+  if (!ctx.is_ok()) return ctx.status();
+  pb::GradeWeek out;
+  out.set_school_id(school_id);
+  out.set_grade(grade);
+  out.set_week(analytics::format_iso_week(*week));
+  const Date monday = analytics::monday_of(*week);
+  for (const auto& klass : store_.classes(school_id, grade)) *out.add_classes() = class_load_of(*ctx, klass, monday, monday + 6);
+  return out;
+}
+
+StatusOr<pb::BreachList> Service::breaches(const BreachQuery& q) {
+  store::BreachFilter f;
+  f.school_id = q.school_id;
+  f.district = q.district;
+  f.class_id = q.class_id;
+  f.grade = q.grade;
+  if (!q.from.empty()) HWLOAD_RETURN_IF_ERROR(check_date("from", q.from));
+  if (!q.to.empty()) HWLOAD_RETURN_IF_ERROR(check_date("to", q.to));
+  f.from = q.from;
+  f.to = q.to;
+  if (q.state.empty()) {
+    f.state = 0;
+  } else if (q.state == "OPEN") {
+    f.state = pb::OPEN;
+  } else if (q.state == "RESOLVED") {
+    f.state = pb::RESOLVED;
+  } else {
+    return Status::invalid("state", "must be OPEN or RESOLVED");
+  }
+  if (q.grade != 0 && (q.grade < 1 || q.grade > 9)) return Status::invalid("grade", "must be between 1 and 9");
+  if (q.limit < 1 || q.limit > options_.max_list) {
+    return Status::invalid("limit", "must be between 1 and " + std::to_string(options_.max_list));
+  }
+  if (!q.school_id.empty() && !store_.school(q.school_id)) {
+    return Status::not_found("unknown school \"" + q.school_id + "\"");
+  }
+  pb::BreachList out;
+  for (auto& b : store_.breaches(f, q.limit)) *out.add_breaches() = std::move(b);
+  return out;
+}
+
+StatusOr<pb::Compliance> Service::compliance(const ComplianceQuery& q) {
+  auto from = parse_date_param("from", q.from);
+  if (!from.is_ok()) return from.status();
+  auto to = parse_date_param("to", q.to);
+  if (!to.is_ok()) return to.status();
+  HWLOAD_RETURN_IF_ERROR(check_range_days("to", *from, *to, options_.max_range_days));
+  if (q.grade != 0 && (q.grade < 1 || q.grade > 9)) return Status::invalid("grade", "must be between 1 and 9");
+
+  std::vector<pb::School> schools;
+  std::string scope;
+  if (!q.school_id.empty()) {
+    auto s = store_.school(q.school_id);
+    if (!s) return Status::not_found("unknown school \"" + q.school_id + "\"");
+    if (!q.district.empty() && s->district() != q.district) {
+      return Status::not_found("school \"" + q.school_id + "\" is not in district \"" + q.district + "\"");
+    }
+    schools.push_back(*s);
+    scope = "school:" + q.school_id;
+  } else {
+    schools = store_.schools_in_district(q.district);
+    scope = q.district.empty() ? "all" : "district:" + q.district;
+  }
+  if (q.grade != 0) scope += "/grade:" + std::to_string(q.grade);
+
+  analytics::ComplianceTotals totals;
+  for (const auto& school : schools) {
+    auto ctx = load_school(school.school_id());
+    if (!ctx.is_ok()) return ctx.status();
+    for (const auto& klass : store_.classes(school.school_id(), q.grade)) {
+      const auto records = store_.class_records(school.school_id(), klass.class_id(), *from, *to);
+      std::set<Date> dates;
+      for (const auto& [d, _] : records.assignments) dates.insert(d);
+      for (Date d : dates) {
+        const int cap = ctx->profile->cap_minutes(klass.grade(), ctx->calendar.day_kind(d));
+        auto t_it = records.timings.find(d);
+        static const std::vector<analytics::TimingFacts> kNone;
+        totals.add_class_day(analytics::compute_day_load(cap, records.assignments.at(d),
+                                                         t_it == records.timings.end() ? kNone : t_it->second));
+      }
+    }
+    store::BreachFilter f;
+    f.school_id = school.school_id();
+    f.grade = q.grade;
+    f.from = q.from;
+    f.to = q.to;
+    f.state = pb::OPEN;
+    for (const auto& b : store_.breaches(f, 1000000)) totals.breaches_by_kind[pb::BreachKind_Name(b.kind())] += 1;
+  }
+  pb::Compliance out;
+  out.set_scope(scope);
+  out.set_from(analytics::format_date(*from));
+  out.set_to(analytics::format_date(*to));
+  out.set_student_days(static_cast<int32_t>(totals.student_days));
+  out.set_student_days_within_cap(static_cast<int32_t>(totals.student_days_within_cap));
+  out.set_share_within_cap(totals.share_within_cap());
+  out.set_class_days(static_cast<int32_t>(totals.class_days));
+  out.set_class_days_over_cap(static_cast<int32_t>(totals.class_days_over_cap));
+  for (const auto& [k, n] : totals.breaches_by_kind) (*out.mutable_breaches_by_kind())[k] = n;
+  return out;
+}
+
+StatusOr<pb::Breach> Service::acknowledge(const std::string& breach_id, const pb::AcknowledgeRequest& req) {
+  HWLOAD_RETURN_IF_ERROR(check_text("note", req.note(), 2000, false));
+  HWLOAD_RETURN_IF_ERROR(check_text("acknowledged_by", req.acknowledged_by(), 100, false));
+  store::Transaction tx(store_.db());
+  if (!store_.breach(breach_id)) return Status::not_found("unknown breach \"" + breach_id + "\"");
+  store_.acknowledge_breach(breach_id, req.acknowledged_by().empty() ? "unnamed" : req.acknowledged_by(), req.note(),
+                            now());
+  auto b = store_.breach(breach_id);
+  tx.commit();
+  return *b;
+}
+
+// ---- alerts and subscriptions --------------------------------------------------
+
+StatusOr<pb::AlertPage> Service::alerts(const std::string& after, int limit, const std::string& district) {
+  int64_t seq = 0;
+  if (!after.empty()) {
+    const std::string prefix = kCursorPrefix;
+    bool ok = after.size() > prefix.size() && after.size() < prefix.size() + 19 && after.rfind(prefix, 0) == 0;
+    for (size_t i = prefix.size(); ok && i < after.size(); ++i) ok = after[i] >= '0' && after[i] <= '9';
+    if (!ok) return Status::invalid("after", "must be a cursor returned as next_cursor");
+    seq = std::stoll(after.substr(prefix.size()));
+  }
+  if (limit < 1 || limit > 1000) return Status::invalid("limit", "must be between 1 and 1000");
+  pb::AlertPage page;
+  for (auto& a : store_.alerts_after(seq, limit, district)) {
+    seq = a.seq();
+    *page.add_alerts() = std::move(a);
+  }
+  page.set_next_cursor(kCursorPrefix + std::to_string(seq));
+  return page;
+}
+
+StatusOr<pb::Subscription> Service::put_subscription(const std::string& subscription_id, pb::Subscription sub) {
+  if (sub.subscription_id().empty()) sub.set_subscription_id(subscription_id);
+  if (sub.subscription_id() != subscription_id) {
+    return Status::invalid("subscription_id", "must match the path (" + subscription_id + ")");
+  }
+  HWLOAD_RETURN_IF_ERROR(validate_subscription(sub));
+  store::Transaction tx(store_.db());
+  store_.put_subscription(sub, now());
+  tx.commit();
+  sub.clear_secret();  // never echoed
+  return sub;
+}
+
+StatusOr<std::vector<pb::Subscription>> Service::list_subscriptions(const std::string& district) {
+  auto subs = store_.subscriptions(district);
+  for (auto& s : subs) s.clear_secret();
+  return subs;
+}
+
+}  // namespace hwload::core

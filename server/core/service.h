@@ -1,0 +1,134 @@
+// The service: every operation of the contract, in protobuf terms, over the store
+// and the pure rules of analytics/. Not thread-safe: it runs on the store thread.
+// Every change runs in one SQLite transaction with the breach re-evaluation and
+// the alert rows it causes, so a reply is sent only for what was committed.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "hwload/analytics/breaches.h"
+#include "hwload/analytics/policy.h"
+#include "hwload/v1/hwload.pb.h"
+#include "store/store.h"
+
+namespace hwload::core {
+
+namespace pb = ::hwload::v1;
+
+// Breach and alert ids. Injected so tests can make them predictable.
+class IdGenerator {
+ public:
+  virtual ~IdGenerator() = default;
+  virtual std::string next() = 0;
+};
+
+// Random RFC 4122 version-4 UUIDs.
+class RandomIdGenerator final : public IdGenerator {
+ public:
+  RandomIdGenerator();
+  std::string next() override;
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+struct ServiceOptions {
+  int utc_offset_minutes = 480;  // the schools' local time (China Standard Time)
+  int max_batch_items = 5000;
+  int max_range_days = 400;
+  int max_list = 10000;
+};
+
+struct BreachQuery {
+  std::string school_id, district, class_id, from, to, state;
+  int grade = 0;
+  int limit = 1000;
+};
+
+struct ComplianceQuery {
+  std::string district, school_id, from, to;
+  int grade = 0;
+};
+
+class Service {
+ public:
+  Service(store::Store& store, const analytics::ProfileSet& profiles, const Clock& clock, IdGenerator& ids,
+          ServiceOptions options = {});
+
+  StatusOr<pb::School> put_school(const std::string& school_id, pb::School school);
+  StatusOr<pb::School> get_school(const std::string& school_id);
+  StatusOr<pb::Class> put_class(const std::string& school_id, const std::string& class_id, pb::Class klass);
+  StatusOr<std::vector<pb::Class>> list_classes(const std::string& school_id, int grade);
+  StatusOr<pb::Calendar> put_calendar(const std::string& school_id, pb::Calendar calendar);
+  StatusOr<pb::Calendar> get_calendar(const std::string& school_id);
+
+  StatusOr<pb::BatchResult> post_assignments(const pb::AssignmentBatch& batch);
+  StatusOr<pb::BatchResult> put_assignment(const std::string& assignment_id, pb::Assignment a);
+  StatusOr<pb::Assignment> get_assignment(const std::string& assignment_id);
+  Status withdraw_assignment(const std::string& assignment_id);
+  StatusOr<pb::BatchResult> post_timings(const pb::TimingBatch& batch);
+
+  StatusOr<pb::ClassLoad> class_load(const std::string& school_id, const std::string& class_id,
+                                     const std::string& from, const std::string& to);
+  StatusOr<pb::GradeWeek> grade_week(const std::string& school_id, int grade, const std::string& week);
+  StatusOr<pb::BreachList> breaches(const BreachQuery& q);
+  StatusOr<pb::Compliance> compliance(const ComplianceQuery& q);
+  StatusOr<pb::Breach> acknowledge(const std::string& breach_id, const pb::AcknowledgeRequest& req);
+
+  StatusOr<pb::AlertPage> alerts(const std::string& after, int limit, const std::string& district);
+  StatusOr<pb::Subscription> put_subscription(const std::string& subscription_id, pb::Subscription sub);
+  StatusOr<std::vector<pb::Subscription>> list_subscriptions(const std::string& district);
+
+  // Checks the weeks that have ended (flexible no-homework day, POLICY.md R3) for
+  // every class it applies to: run on a timer and at start-up. Returns the number
+  // of breaches it opened.
+  int sweep_finished_weeks(int weeks_back = 4);
+
+  const analytics::ProfileSet& profiles() const { return profiles_; }
+
+ private:
+  struct SchoolContext {
+    pb::School school;
+    const analytics::PolicyProfile* profile = nullptr;
+    analytics::SchoolCalendar calendar;
+  };
+  using Findings = std::map<analytics::Date, std::vector<analytics::Finding>>;
+
+  StatusOr<SchoolContext> load_school(const std::string& school_id);
+  std::string now() const;
+  analytics::Date today() const;
+
+  pb::ItemResult apply_assignment(pb::Assignment a, std::map<std::pair<std::string, std::string>,
+                                                                std::set<analytics::Date>>& touched);
+  pb::ItemResult apply_timing(const pb::TimingReport& report,
+                              std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
+  // Re-evaluates every rule for the class on `dates` and the dates that depend on
+  // them (the week's last school day, REPEATED's window); opens and resolves
+  // breaches and writes their alerts. Returns the findings on `dates`.
+  Findings reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<analytics::Date>& dates);
+  void reevaluate_school(const SchoolContext& ctx);
+  void sync_breaches(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
+                     const std::vector<analytics::Finding>& desired, bool repeated_only);
+  void write_alert(const SchoolContext& ctx, const pb::Breach& b);
+  std::vector<pb::Warning> warnings_for(
+      const std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
+  pb::DayLoad day_load(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
+                       const store::ClassRecords& records, const std::vector<pb::Breach>& open);
+  pb::ClassLoad class_load_of(const SchoolContext& ctx, const pb::Class& klass, analytics::Date from,
+                              analytics::Date to);
+
+  store::Store& store_;
+  const analytics::ProfileSet& profiles_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+  ServiceOptions options_;
+};
+
+}  // namespace hwload::core

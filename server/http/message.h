@@ -1,0 +1,33 @@
+// Requests and responses as the API layer sees them: plain values, no sockets and
+// no Beast types, so handlers are functions of a request that return a response.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hwload::http {
+
+enum class Format { kJson, kProtobuf };
+
+struct Request {
+  std::string method;  // "GET", "PUT", ...
+  std::string target;  // raw request target, e.g. /v1/breaches?school_id=x
+  std::string path;    // percent-decoded path
+  std::map<std::string, std::string> query;  // percent-decoded
+  std::string content_type;
+  std::string accept;
+  std::string body;
+  std::string request_id;
+  std::string remote;  // peer address
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+}  // namespace hwload::http

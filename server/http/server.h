@@ -1,0 +1,62 @@
+// The HTTP/1.1 transport (Boost.Beast): listener and one session per connection.
+// The only translation unit of the server that includes Beast.
+//
+// Contract: each request is read with a fresh parser (body and header limits, an
+// idle timeout before the first byte and a read timeout after it), then handed to
+// `handler` through `post_work`, so the handler never runs on an I/O thread. The
+// response is written back on the session's strand; one request is in flight per
+// connection (HTTP/1.1 without pipelining overlap).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "http/message.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hwload::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0: any free port
+  size_t body_limit = 8 * 1024 * 1024;
+  size_t header_limit = 16 * 1024;
+  std::chrono::seconds idle_timeout{60};
+  std::chrono::seconds read_timeout{30};
+  size_t max_connections = 10000;
+};
+
+using WorkPoster = std::function<void(std::function<void()>)>;
+using RequestHandler = std::function<Response(const Request&)>;
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& ioc, ServerOptions options, RequestHandler handler, WorkPoster post_work,
+             std::shared_ptr<spdlog::logger> log);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting. Throws std::system_error when the address is unusable.
+  void start();
+  uint16_t port() const;
+  // Stops accepting and closes idle connections; requests in flight finish and
+  // their responses are written with `Connection: close`. `on_drained` runs (on an
+  // I/O thread) once no connection is left.
+  void shutdown(std::function<void()> on_drained);
+
+  class Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace hwload::http

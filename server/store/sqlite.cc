@@ -1,0 +1,138 @@
+#include "store/sqlite.h"
+
+namespace hwload::store {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
+  throw StoreError(rc, what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+}
+
+}  // namespace
+
+Stmt& Stmt::bind(int i, int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, double v) {
+  sqlite3_bind_double(stmt_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_blob(int i, std::string_view v) {
+  sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_null(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+bool Stmt::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3* db = sqlite3_db_handle(stmt_);
+  const std::string sql = sqlite3_sql(stmt_) ? sqlite3_sql(stmt_) : "";
+  sqlite3_reset(stmt_);
+  fail(db, rc, "sqlite step failed (" + sql.substr(0, 60) + ")");
+}
+
+void Stmt::exec() {
+  while (step()) {
+  }
+}
+
+std::string Stmt::text(int col) const {
+  const auto* p = sqlite3_column_blob(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+
+void Stmt::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::unique_ptr<Db> Db::open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close(raw);
+    throw StoreError(rc, "cannot open " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_extended_result_codes(raw, 1);
+  return std::unique_ptr<Db>(new Db(raw));
+}
+
+Db::~Db() {
+  cache_.clear();
+  for (auto& [_, s] : raw_) sqlite3_finalize(s);
+  sqlite3_close(db_);
+}
+
+Stmt& Db::prepare(const std::string& sql) {
+  if (auto it = cache_.find(sql); it != cache_.end()) {
+    it->second->reset();
+    return *it->second;
+  }
+  sqlite3_stmt* s = nullptr;
+  const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                    &s, nullptr);
+  if (rc != SQLITE_OK) fail(db_, rc, "prepare failed (" + sql.substr(0, 60) + ")");
+  raw_[sql] = s;
+  return *cache_.emplace(sql, std::make_unique<Stmt>(s)).first->second;
+}
+
+void Db::exec(const std::string& sql) {
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    throw StoreError(rc, "exec failed: " + msg);
+  }
+}
+
+Transaction::Transaction(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (done_) return;
+  try {
+    db_.exec("ROLLBACK");
+  } catch (const StoreError&) {
+    // A failed COMMIT may already have rolled back; nothing more to undo.
+  }
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+Savepoint::Savepoint(Db& db) : db_(db) { db_.exec("SAVEPOINT item"); }
+
+Savepoint::~Savepoint() {
+  if (!done_) rollback();
+}
+
+void Savepoint::release() {
+  db_.exec("RELEASE item");
+  done_ = true;
+}
+
+void Savepoint::rollback() {
+  try {
+    db_.exec("ROLLBACK TO item");
+    db_.exec("RELEASE item");
+  } catch (const StoreError&) {
+  }
+  done_ = true;
+}
+
+}  // namespace hwload::store

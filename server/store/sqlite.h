@@ -1,0 +1,116 @@
+// A thin RAII layer over the SQLite C API: a connection with a prepared-statement
+// cache, statements with typed binding, and a transaction that rolls back unless
+// committed. Not thread-safe: a Db belongs to one thread at a time.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/status.h"
+
+namespace hwload::store {
+
+class Stmt {
+ public:
+  explicit Stmt(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& bind(int i, int64_t v);
+  Stmt& bind(int i, int v) { return bind(i, static_cast<int64_t>(v)); }
+  Stmt& bind(int i, bool v) { return bind(i, static_cast<int64_t>(v ? 1 : 0)); }
+  Stmt& bind(int i, double v);
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  Stmt& bind_null(int i);
+  Stmt& bind_blob(int i, std::string_view v);
+
+  // Advances to the next row: true while there is one. Throws StoreError on failure.
+  bool step();
+  // Runs a statement that returns no rows.
+  void exec();
+
+  int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  int int32(int col) const { return sqlite3_column_int(stmt_, col); }
+  double real(int col) const { return sqlite3_column_double(stmt_, col); }
+  bool boolean(int col) const { return sqlite3_column_int(stmt_, col) != 0; }
+  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string text(int col) const;
+
+  // Resets the statement for reuse (called automatically by Db::prepare).
+  void reset();
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+// Thrown for failures that are not the caller's input: I/O errors, a full disk, a
+// corrupt file. The request path turns it into a 500/503 with nothing committed.
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(int rc, const std::string& what) : std::runtime_error(what), rc_(rc) {}
+  int rc() const { return rc_; }
+
+ private:
+  int rc_;
+};
+
+class Db {
+ public:
+  // Opens (creating if needed) the SQLite file at `path`; ":memory:" works too.
+  static std::unique_ptr<Db> open(const std::string& path);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // A cached prepared statement, reset and with bindings cleared. The reference is
+  // valid until the next prepare() of the same SQL text.
+  Stmt& prepare(const std::string& sql);
+  void exec(const std::string& sql);
+  int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+  int changes() const { return sqlite3_changes(db_); }
+  sqlite3* handle() const { return db_; }
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> cache_;
+  std::unordered_map<std::string, sqlite3_stmt*> raw_;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
+class Transaction {
+ public:
+  explicit Transaction(Db& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  Db& db_;
+  bool done_ = false;
+};
+
+// A named SAVEPOINT: released by release(), rolled back to (and released) otherwise.
+class Savepoint {
+ public:
+  explicit Savepoint(Db& db);
+  ~Savepoint();
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release();
+  void rollback();
+
+ private:
+  Db& db_;
+  bool done_ = false;
+};
+
+}  // namespace hwload::store

@@ -1,0 +1,623 @@
+#include "store/store.h"
+
+#include <array>
+
+namespace hwload::store {
+namespace {
+
+using analytics::Date;
+
+// Schema migrations, applied in order; PRAGMA user_version records how many ran.
+// Append only: a released migration is never edited.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+CREATE TABLE schools(
+  school_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  district TEXT NOT NULL,
+  profile TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE INDEX schools_district ON schools(district);
+CREATE TABLE classes(
+  school_id TEXT NOT NULL REFERENCES schools(school_id),
+  class_id TEXT NOT NULL,
+  grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
+  name TEXT NOT NULL,
+  student_count INTEGER NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (school_id, class_id));
+CREATE TABLE calendars(
+  school_id TEXT PRIMARY KEY REFERENCES schools(school_id),
+  no_homework_weekday INTEGER NOT NULL);
+CREATE TABLE calendar_days(
+  school_id TEXT NOT NULL REFERENCES schools(school_id),
+  date TEXT NOT NULL,
+  day_kind INTEGER NOT NULL,
+  PRIMARY KEY (school_id, date)) WITHOUT ROWID;
+CREATE TABLE assignments(
+  assignment_id TEXT PRIMARY KEY,
+  school_id TEXT NOT NULL,
+  class_id TEXT NOT NULL,
+  teacher_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  assigned_date TEXT NOT NULL,
+  type INTEGER NOT NULL,
+  tier INTEGER NOT NULL,
+  estimated_minutes INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  content TEXT NOT NULL,
+  requires_parent_grading INTEGER NOT NULL,
+  assigned_to_parents INTEGER NOT NULL,
+  requires_self_grading INTEGER NOT NULL,
+  punitive INTEGER NOT NULL,
+  repetitive INTEGER NOT NULL,
+  withdrawn_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  FOREIGN KEY (school_id, class_id) REFERENCES classes(school_id, class_id));
+CREATE INDEX assignments_class_date ON assignments(school_id, class_id, assigned_date);
+CREATE TABLE timings(
+  assignment_id TEXT NOT NULL REFERENCES assignments(assignment_id),
+  student_key TEXT NOT NULL,
+  minutes INTEGER NOT NULL,
+  unfinished INTEGER NOT NULL,
+  reported_at TEXT NOT NULL,
+  PRIMARY KEY (assignment_id, student_key)) WITHOUT ROWID;
+CREATE TABLE breaches(
+  breach_id TEXT PRIMARY KEY,
+  kind INTEGER NOT NULL,
+  severity INTEGER NOT NULL,
+  school_id TEXT NOT NULL,
+  class_id TEXT NOT NULL,
+  grade INTEGER NOT NULL,
+  date TEXT NOT NULL,
+  load_minutes INTEGER NOT NULL,
+  cap_minutes INTEGER NOT NULL,
+  detail TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  opened_at TEXT NOT NULL,
+  resolved_at TEXT NOT NULL DEFAULT '',
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  acknowledged_at TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT '');
+CREATE UNIQUE INDEX breaches_one_open ON breaches(school_id, class_id, date, kind) WHERE state = 1;
+CREATE INDEX breaches_school_date ON breaches(school_id, date);
+CREATE INDEX breaches_class_date ON breaches(school_id, class_id, date);
+CREATE TABLE alerts(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  alert_id TEXT NOT NULL UNIQUE,
+  breach_id TEXT NOT NULL,
+  school_id TEXT NOT NULL,
+  district TEXT NOT NULL,
+  breach BLOB NOT NULL,
+  created_at TEXT NOT NULL);
+CREATE INDEX alerts_district ON alerts(district, seq);
+CREATE TABLE subscriptions(
+  subscription_id TEXT PRIMARY KEY,
+  district TEXT NOT NULL,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  format INTEGER NOT NULL,
+  updated_at TEXT NOT NULL);
+)sql",
+};
+
+constexpr const char* kAssignmentColumns =
+    "assignment_id, school_id, class_id, teacher_id, subject, assigned_date, type, tier, "
+    "estimated_minutes, title, content, requires_parent_grading, assigned_to_parents, "
+    "requires_self_grading, punitive, repetitive, withdrawn_at IS NOT NULL";
+
+StoredAssignment read_assignment(const Stmt& s) {
+  StoredAssignment out;
+  pb::Assignment& a = out.assignment;
+  a.set_assignment_id(s.text(0));
+  a.set_school_id(s.text(1));
+  a.set_class_id(s.text(2));
+  a.set_teacher_id(s.text(3));
+  a.set_subject(s.text(4));
+  a.set_assigned_date(s.text(5));
+  a.set_type(static_cast<pb::HomeworkType>(s.int32(6)));
+  a.set_tier(static_cast<pb::Tier>(s.int32(7)));
+  a.set_estimated_minutes(s.int32(8));
+  a.set_title(s.text(9));
+  a.set_content(s.text(10));
+  a.set_requires_parent_grading(s.boolean(11));
+  a.set_assigned_to_parents(s.boolean(12));
+  a.set_requires_self_grading(s.boolean(13));
+  a.set_punitive(s.boolean(14));
+  a.set_repetitive(s.boolean(15));
+  out.withdrawn = s.boolean(16);
+  return out;
+}
+
+void bind_assignment(Stmt& s, const pb::Assignment& a) {
+  s.bind(1, a.assignment_id())
+      .bind(2, a.school_id())
+      .bind(3, a.class_id())
+      .bind(4, a.teacher_id())
+      .bind(5, a.subject())
+      .bind(6, a.assigned_date())
+      .bind(7, static_cast<int>(a.type()))
+      .bind(8, static_cast<int>(a.tier()))
+      .bind(9, a.estimated_minutes())
+      .bind(10, a.title())
+      .bind(11, a.content())
+      .bind(12, a.requires_parent_grading())
+      .bind(13, a.assigned_to_parents())
+      .bind(14, a.requires_self_grading())
+      .bind(15, a.punitive())
+      .bind(16, a.repetitive());
+}
+
+constexpr const char* kBreachColumns =
+    "breach_id, kind, severity, school_id, class_id, grade, date, load_minutes, cap_minutes, detail, "
+    "state, opened_at, resolved_at, acknowledged_by, acknowledged_at, note";
+
+pb::Breach read_breach(const Stmt& s) {
+  pb::Breach b;
+  b.set_breach_id(s.text(0));
+  b.set_kind(static_cast<pb::BreachKind>(s.int32(1)));
+  b.set_severity(static_cast<pb::Severity>(s.int32(2)));
+  b.set_school_id(s.text(3));
+  b.set_class_id(s.text(4));
+  b.set_grade(s.int32(5));
+  b.set_date(s.text(6));
+  b.set_load_minutes(s.int32(7));
+  b.set_cap_minutes(s.int32(8));
+  b.set_detail(s.text(9));
+  b.set_state(static_cast<pb::BreachState>(s.int32(10)));
+  b.set_opened_at(s.text(11));
+  b.set_resolved_at(s.text(12));
+  b.set_acknowledged_by(s.text(13));
+  b.set_acknowledged_at(s.text(14));
+  b.set_note(s.text(15));
+  return b;
+}
+
+analytics::AssignmentFacts facts_of(const StoredAssignment& stored) {
+  const pb::Assignment& a = stored.assignment;
+  analytics::AssignmentFacts f;
+  f.assignment_id = a.assignment_id();
+  f.subject = a.subject();
+  f.title = a.title();
+  f.type = static_cast<analytics::HomeworkType>(a.type());
+  f.optional = a.tier() == pb::OPTIONAL;
+  f.withdrawn = stored.withdrawn;
+  f.estimated_minutes = a.estimated_minutes();
+  f.flags = {a.requires_parent_grading(), a.assigned_to_parents(), a.requires_self_grading(), a.punitive(),
+             a.repetitive()};
+  return f;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const std::string& path) {
+  auto db = Db::open(path);
+  db->exec("PRAGMA journal_mode=WAL");
+  db->exec("PRAGMA synchronous=FULL");
+  db->exec("PRAGMA foreign_keys=ON");
+  std::unique_ptr<Store> store(new Store(std::move(db)));
+  store->migrate();
+  return store;
+}
+
+int Store::schema_version() {
+  Stmt& s = db_->prepare("PRAGMA user_version");
+  s.step();
+  return s.int32(0);
+}
+
+void Store::migrate() {
+  Transaction tx(*db_);
+  const int version = schema_version();
+  if (version > static_cast<int>(kMigrations.size())) {
+    throw StoreError(0, "database schema version " + std::to_string(version) +
+                            " is newer than this server knows (" + std::to_string(kMigrations.size()) + ")");
+  }
+  for (size_t i = static_cast<size_t>(version); i < kMigrations.size(); ++i) db_->exec(kMigrations[i]);
+  db_->exec("PRAGMA user_version = " + std::to_string(kMigrations.size()));
+  tx.commit();
+}
+
+std::optional<pb::School> Store::school(const std::string& school_id) {
+  Stmt& s = db_->prepare("SELECT school_id, name, district, profile FROM schools WHERE school_id = ?");
+  s.bind(1, school_id);
+  if (!s.step()) return std::nullopt;
+  pb::School out;
+  out.set_school_id(s.text(0));
+  out.set_name(s.text(1));
+  out.set_district(s.text(2));
+  out.set_profile(s.text(3));
+  s.reset();
+  return out;
+}
+
+void Store::put_school(const pb::School& school, const std::string& now) {
+  db_->prepare(
+         "INSERT INTO schools(school_id, name, district, profile, updated_at) VALUES (?, ?, ?, ?, ?) "
+         "ON CONFLICT(school_id) DO UPDATE SET name = excluded.name, district = excluded.district, "
+         "profile = excluded.profile, updated_at = excluded.updated_at")
+      .bind(1, school.school_id())
+      .bind(2, school.name())
+      .bind(3, school.district())
+      .bind(4, school.profile())
+      .bind(5, now)
+      .exec();
+}
+
+std::vector<pb::School> Store::schools_in_district(const std::string& district) {
+  Stmt& s = db_->prepare(
+      "SELECT school_id, name, district, profile FROM schools WHERE ?1 = '' OR district = ?1 "
+      "ORDER BY school_id");
+  s.bind(1, district);
+  std::vector<pb::School> out;
+  while (s.step()) {
+    pb::School& sc = out.emplace_back();
+    sc.set_school_id(s.text(0));
+    sc.set_name(s.text(1));
+    sc.set_district(s.text(2));
+    sc.set_profile(s.text(3));
+  }
+  return out;
+}
+
+std::optional<pb::Class> Store::klass(const std::string& school_id, const std::string& class_id) {
+  Stmt& s = db_->prepare(
+      "SELECT school_id, class_id, grade, name, student_count FROM classes WHERE school_id = ? AND class_id = ?");
+  s.bind(1, school_id).bind(2, class_id);
+  if (!s.step()) return std::nullopt;
+  pb::Class out;
+  out.set_school_id(s.text(0));
+  out.set_class_id(s.text(1));
+  out.set_grade(s.int32(2));
+  out.set_name(s.text(3));
+  out.set_student_count(s.int32(4));
+  s.reset();
+  return out;
+}
+
+void Store::put_class(const pb::Class& c, const std::string& now) {
+  db_->prepare(
+         "INSERT INTO classes(school_id, class_id, grade, name, student_count, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+         "ON CONFLICT(school_id, class_id) DO UPDATE SET grade = excluded.grade, name = excluded.name, "
+         "student_count = excluded.student_count, updated_at = excluded.updated_at")
+      .bind(1, c.school_id())
+      .bind(2, c.class_id())
+      .bind(3, c.grade())
+      .bind(4, c.name())
+      .bind(5, c.student_count())
+      .bind(6, now)
+      .exec();
+}
+
+std::vector<pb::Class> Store::classes(const std::string& school_id, int grade) {
+  Stmt& s = db_->prepare(
+      "SELECT school_id, class_id, grade, name, student_count FROM classes "
+      "WHERE school_id = ?1 AND (?2 = 0 OR grade = ?2) ORDER BY grade, class_id");
+  s.bind(1, school_id).bind(2, grade);
+  std::vector<pb::Class> out;
+  while (s.step()) {
+    pb::Class& c = out.emplace_back();
+    c.set_school_id(s.text(0));
+    c.set_class_id(s.text(1));
+    c.set_grade(s.int32(2));
+    c.set_name(s.text(3));
+    c.set_student_count(s.int32(4));
+  }
+  return out;
+}
+
+pb::Calendar Store::calendar(const std::string& school_id) {
+  pb::Calendar out;
+  out.set_school_id(school_id);
+  {
+    Stmt& s = db_->prepare("SELECT no_homework_weekday FROM calendars WHERE school_id = ?");
+    s.bind(1, school_id);
+    if (s.step()) out.set_no_homework_weekday(s.int32(0));
+    s.reset();
+  }
+  Stmt& s = db_->prepare("SELECT date, day_kind FROM calendar_days WHERE school_id = ? ORDER BY date");
+  s.bind(1, school_id);
+  while (s.step()) {
+    pb::CalendarDay* d = out.add_days();
+    d->set_date(s.text(0));
+    d->set_day_kind(static_cast<pb::DayKind>(s.int32(1)));
+  }
+  return out;
+}
+
+void Store::put_calendar(const pb::Calendar& c) {
+  db_->prepare(
+         "INSERT INTO calendars(school_id, no_homework_weekday) VALUES (?, ?) "
+         "ON CONFLICT(school_id) DO UPDATE SET no_homework_weekday = excluded.no_homework_weekday")
+      .bind(1, c.school_id())
+      .bind(2, c.no_homework_weekday())
+      .exec();
+  db_->prepare("DELETE FROM calendar_days WHERE school_id = ?").bind(1, c.school_id()).exec();
+  for (const auto& d : c.days()) {
+    db_->prepare("INSERT OR REPLACE INTO calendar_days(school_id, date, day_kind) VALUES (?, ?, ?)")
+        .bind(1, c.school_id())
+        .bind(2, d.date())
+        .bind(3, static_cast<int>(d.day_kind()))
+        .exec();
+  }
+}
+
+std::optional<StoredAssignment> Store::assignment(const std::string& assignment_id) {
+  Stmt& s = db_->prepare(std::string("SELECT ") + kAssignmentColumns + " FROM assignments WHERE assignment_id = ?");
+  s.bind(1, assignment_id);
+  if (!s.step()) return std::nullopt;
+  auto out = read_assignment(s);
+  s.reset();
+  return out;
+}
+
+void Store::insert_assignment(const pb::Assignment& a, const std::string& now) {
+  Stmt& s = db_->prepare(
+      "INSERT INTO assignments(assignment_id, school_id, class_id, teacher_id, subject, assigned_date, type, tier, "
+      "estimated_minutes, title, content, requires_parent_grading, assigned_to_parents, requires_self_grading, "
+      "punitive, repetitive, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)");
+  bind_assignment(s, a);
+  s.bind(17, now).exec();
+}
+
+void Store::update_assignment(const pb::Assignment& a, const std::string& now) {
+  Stmt& s = db_->prepare(
+      "UPDATE assignments SET school_id = ?2, class_id = ?3, teacher_id = ?4, subject = ?5, assigned_date = ?6, "
+      "type = ?7, tier = ?8, estimated_minutes = ?9, title = ?10, content = ?11, requires_parent_grading = ?12, "
+      "assigned_to_parents = ?13, requires_self_grading = ?14, punitive = ?15, repetitive = ?16, updated_at = ?17 "
+      "WHERE assignment_id = ?1");
+  bind_assignment(s, a);
+  s.bind(17, now).exec();
+}
+
+void Store::withdraw_assignment(const std::string& assignment_id, const std::string& now) {
+  db_->prepare("UPDATE assignments SET withdrawn_at = ?2, updated_at = ?2 WHERE assignment_id = ?1 AND withdrawn_at IS NULL")
+      .bind(1, assignment_id)
+      .bind(2, now)
+      .exec();
+}
+
+std::vector<Date> Store::record_dates(const std::string& school_id, const std::string& class_id) {
+  Stmt& s = db_->prepare(
+      "SELECT assigned_date FROM assignments WHERE school_id = ?1 AND class_id = ?2 "
+      "UNION SELECT date FROM breaches WHERE school_id = ?1 AND class_id = ?2 AND state = 1 ORDER BY 1");
+  s.bind(1, school_id).bind(2, class_id);
+  std::vector<Date> out;
+  while (s.step()) {
+    if (auto d = analytics::parse_date(s.text(0))) out.push_back(*d);
+  }
+  return out;
+}
+
+ClassRecords Store::class_records(const std::string& school_id, const std::string& class_id, Date from, Date to) {
+  ClassRecords out;
+  const std::string f = analytics::format_date(from), t = analytics::format_date(to);
+  {
+    Stmt& s = db_->prepare(std::string("SELECT ") + kAssignmentColumns +
+                           " FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date BETWEEN ? AND ? "
+                           "ORDER BY assigned_date, assignment_id");
+    s.bind(1, school_id).bind(2, class_id).bind(3, f).bind(4, t);
+    while (s.step()) {
+      auto stored = read_assignment(s);
+      const auto d = analytics::parse_date(stored.assignment.assigned_date());
+      if (d) out.assignments[*d].push_back(facts_of(stored));
+    }
+  }
+  Stmt& s = db_->prepare(
+      "SELECT a.assigned_date, t.assignment_id, t.student_key, t.minutes, t.unfinished "
+      "FROM assignments a JOIN timings t ON t.assignment_id = a.assignment_id "
+      "WHERE a.school_id = ? AND a.class_id = ? AND a.assigned_date BETWEEN ? AND ? AND a.withdrawn_at IS NULL");
+  s.bind(1, school_id).bind(2, class_id).bind(3, f).bind(4, t);
+  while (s.step()) {
+    const auto d = analytics::parse_date(s.text(0));
+    if (!d) continue;
+    out.timings[*d].push_back(analytics::TimingFacts{s.text(1), s.text(2), s.int32(3), s.boolean(4)});
+  }
+  return out;
+}
+
+std::vector<StoredAssignment> Store::assignments_on(const std::string& school_id, const std::string& class_id,
+                                                    Date date) {
+  Stmt& s = db_->prepare(std::string("SELECT ") + kAssignmentColumns +
+                         " FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date = ? "
+                         "ORDER BY created_at, assignment_id");
+  s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(date));
+  std::vector<StoredAssignment> out;
+  while (s.step()) out.push_back(read_assignment(s));
+  return out;
+}
+
+std::optional<Store::Timing> Store::timing(const std::string& assignment_id, const std::string& student_key) {
+  Stmt& s = db_->prepare("SELECT minutes, unfinished FROM timings WHERE assignment_id = ? AND student_key = ?");
+  s.bind(1, assignment_id).bind(2, student_key);
+  if (!s.step()) return std::nullopt;
+  Timing t{s.int32(0), s.boolean(1)};
+  s.reset();
+  return t;
+}
+
+void Store::put_timing(const std::string& assignment_id, const std::string& student_key, Timing t,
+                       const std::string& now) {
+  db_->prepare(
+         "INSERT INTO timings(assignment_id, student_key, minutes, unfinished, reported_at) VALUES (?, ?, ?, ?, ?) "
+         "ON CONFLICT(assignment_id, student_key) DO UPDATE SET minutes = excluded.minutes, "
+         "unfinished = excluded.unfinished, reported_at = excluded.reported_at")
+      .bind(1, assignment_id)
+      .bind(2, student_key)
+      .bind(3, t.minutes)
+      .bind(4, t.unfinished)
+      .bind(5, now)
+      .exec();
+}
+
+std::vector<pb::Breach> Store::open_breaches(const std::string& school_id, const std::string& class_id, Date date) {
+  return open_breaches_in(school_id, class_id, date, date);
+}
+
+std::vector<pb::Breach> Store::open_breaches_in(const std::string& school_id, const std::string& class_id, Date from,
+                                                Date to) {
+  Stmt& s = db_->prepare(std::string("SELECT ") + kBreachColumns +
+                         " FROM breaches WHERE school_id = ? AND class_id = ? AND date BETWEEN ? AND ? AND state = 1 "
+                         "ORDER BY date, kind");
+  s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
+  std::vector<pb::Breach> out;
+  while (s.step()) out.push_back(read_breach(s));
+  return out;
+}
+
+void Store::insert_breach(const pb::Breach& b) {
+  db_->prepare(std::string("INSERT INTO breaches(") + kBreachColumns +
+               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, b.breach_id())
+      .bind(2, static_cast<int>(b.kind()))
+      .bind(3, static_cast<int>(b.severity()))
+      .bind(4, b.school_id())
+      .bind(5, b.class_id())
+      .bind(6, b.grade())
+      .bind(7, b.date())
+      .bind(8, b.load_minutes())
+      .bind(9, b.cap_minutes())
+      .bind(10, b.detail())
+      .bind(11, static_cast<int>(b.state()))
+      .bind(12, b.opened_at())
+      .bind(13, b.resolved_at())
+      .bind(14, b.acknowledged_by())
+      .bind(15, b.acknowledged_at())
+      .bind(16, b.note())
+      .exec();
+}
+
+void Store::update_breach_figures(const pb::Breach& b) {
+  db_->prepare("UPDATE breaches SET load_minutes = ?2, cap_minutes = ?3, detail = ?4, grade = ?5 WHERE breach_id = ?1")
+      .bind(1, b.breach_id())
+      .bind(2, b.load_minutes())
+      .bind(3, b.cap_minutes())
+      .bind(4, b.detail())
+      .bind(5, b.grade())
+      .exec();
+}
+
+void Store::resolve_breach(const std::string& breach_id, const std::string& now) {
+  db_->prepare("UPDATE breaches SET state = 2, resolved_at = ?2 WHERE breach_id = ?1")
+      .bind(1, breach_id)
+      .bind(2, now)
+      .exec();
+}
+
+std::optional<pb::Breach> Store::breach(const std::string& breach_id) {
+  Stmt& s = db_->prepare(std::string("SELECT ") + kBreachColumns + " FROM breaches WHERE breach_id = ?");
+  s.bind(1, breach_id);
+  if (!s.step()) return std::nullopt;
+  auto b = read_breach(s);
+  s.reset();
+  return b;
+}
+
+void Store::acknowledge_breach(const std::string& breach_id, const std::string& by, const std::string& note,
+                               const std::string& now) {
+  db_->prepare("UPDATE breaches SET acknowledged_by = ?2, note = ?3, acknowledged_at = ?4 WHERE breach_id = ?1")
+      .bind(1, breach_id)
+      .bind(2, by)
+      .bind(3, note)
+      .bind(4, now)
+      .exec();
+}
+
+std::set<Date> Store::breach_dates(const std::string& school_id, const std::string& class_id, Date from, Date to) {
+  Stmt& s = db_->prepare(
+      "SELECT DISTINCT date FROM breaches WHERE school_id = ? AND class_id = ? AND date BETWEEN ? AND ? "
+      "AND state = 1 AND severity = 2");
+  s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
+  std::set<Date> out;
+  while (s.step()) {
+    if (auto d = analytics::parse_date(s.text(0))) out.insert(*d);
+  }
+  return out;
+}
+
+std::vector<pb::Breach> Store::breaches(const BreachFilter& f, int limit) {
+  Stmt& s = db_->prepare(std::string("SELECT ") + kBreachColumns +
+                         " FROM breaches b WHERE (?1 = '' OR school_id = ?1) AND (?2 = '' OR class_id = ?2) "
+                         "AND (?3 = 0 OR grade = ?3) AND (?4 = '' OR date >= ?4) AND (?5 = '' OR date <= ?5) "
+                         "AND (?6 = 0 OR state = ?6) AND (?7 = '' OR school_id IN "
+                         "(SELECT school_id FROM schools WHERE district = ?7)) "
+                         "ORDER BY date, school_id, class_id, kind, opened_at LIMIT ?8");
+  s.bind(1, f.school_id)
+      .bind(2, f.class_id)
+      .bind(3, f.grade)
+      .bind(4, f.from)
+      .bind(5, f.to)
+      .bind(6, f.state)
+      .bind(7, f.district)
+      .bind(8, limit);
+  std::vector<pb::Breach> out;
+  while (s.step()) out.push_back(read_breach(s));
+  return out;
+}
+
+int64_t Store::insert_alert(const std::string& alert_id, const pb::Breach& breach, const std::string& district,
+                            const std::string& now) {
+  std::string body;
+  breach.SerializeToString(&body);
+  db_->prepare("INSERT INTO alerts(alert_id, breach_id, school_id, district, breach, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .bind(1, alert_id)
+      .bind(2, breach.breach_id())
+      .bind(3, breach.school_id())
+      .bind(4, district)
+      .bind_blob(5, body)
+      .bind(6, now)
+      .exec();
+  return db_->last_insert_rowid();
+}
+
+std::vector<pb::Alert> Store::alerts_after(int64_t seq, int limit, const std::string& district) {
+  Stmt& s = db_->prepare(
+      "SELECT seq, alert_id, breach, created_at, district FROM alerts WHERE seq > ?1 AND (?2 = '' OR district = ?2) "
+      "ORDER BY seq LIMIT ?3");
+  s.bind(1, seq).bind(2, district).bind(3, limit);
+  std::vector<pb::Alert> out;
+  while (s.step()) {
+    pb::Alert& a = out.emplace_back();
+    a.set_seq(s.int64(0));
+    a.set_alert_id(s.text(1));
+    a.mutable_breach()->ParseFromString(s.text(2));
+    a.set_created_at(s.text(3));
+    a.set_district(s.text(4));
+  }
+  return out;
+}
+
+void Store::put_subscription(const pb::Subscription& sub, const std::string& now) {
+  db_->prepare(
+         "INSERT INTO subscriptions(subscription_id, district, url, secret, format, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+         "ON CONFLICT(subscription_id) DO UPDATE SET district = excluded.district, url = excluded.url, "
+         "secret = excluded.secret, format = excluded.format, updated_at = excluded.updated_at")
+      .bind(1, sub.subscription_id())
+      .bind(2, sub.district())
+      .bind(3, sub.url())
+      .bind(4, sub.secret())
+      .bind(5, static_cast<int>(sub.format()))
+      .bind(6, now)
+      .exec();
+}
+
+std::vector<pb::Subscription> Store::subscriptions(const std::string& district) {
+  Stmt& s = db_->prepare(
+      "SELECT subscription_id, district, url, secret, format FROM subscriptions WHERE ?1 = '' OR district = ?1 "
+      "ORDER BY subscription_id");
+  s.bind(1, district);
+  std::vector<pb::Subscription> out;
+  while (s.step()) {
+    pb::Subscription& sub = out.emplace_back();
+    sub.set_subscription_id(s.text(0));
+    sub.set_district(s.text(1));
+    sub.set_url(s.text(2));
+    sub.set_secret(s.text(3));
+    sub.set_format(static_cast<pb::PayloadFormat>(s.int32(4)));
+  }
+  return out;
+}
+
+}  // namespace hwload::store

@@ -1,0 +1,114 @@
+// SQLite storage for hwload: schema and migrations, and the queries the service
+// needs, in the domain's terms. The caller owns transactions (store::Transaction).
+// Not thread-safe: one Store is used from one thread (the store thread).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hwload/analytics/calendar.h"
+#include "hwload/analytics/load.h"
+#include "hwload/v1/hwload.pb.h"
+#include "store/sqlite.h"
+
+namespace hwload::store {
+
+namespace pb = ::hwload::v1;
+
+struct StoredAssignment {
+  pb::Assignment assignment;
+  bool withdrawn = false;
+};
+
+// A class's records over a date range, grouped by date: what loads are computed from.
+struct ClassRecords {
+  std::map<analytics::Date, std::vector<analytics::AssignmentFacts>> assignments;
+  std::map<analytics::Date, std::vector<analytics::TimingFacts>> timings;
+};
+
+struct BreachFilter {
+  std::string school_id;  // empty: any
+  std::string district;   // empty: any
+  std::string class_id;   // empty: any
+  int grade = 0;          // 0: any
+  std::string from, to;   // inclusive dates; empty: open-ended
+  int state = 0;          // 0: any, else pb::BreachState
+};
+
+class Store {
+ public:
+  // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
+  // Throws StoreError when the file cannot be used (or has a newer schema).
+  static std::unique_ptr<Store> open(const std::string& path);
+  Db& db() { return *db_; }
+  int schema_version();
+
+  // Schools, classes, calendars.
+  std::optional<pb::School> school(const std::string& school_id);
+  void put_school(const pb::School& school, const std::string& now);
+  std::vector<pb::School> schools_in_district(const std::string& district);
+  std::optional<pb::Class> klass(const std::string& school_id, const std::string& class_id);
+  void put_class(const pb::Class& klass, const std::string& now);
+  std::vector<pb::Class> classes(const std::string& school_id, int grade /*0: all*/);
+  pb::Calendar calendar(const std::string& school_id);
+  void put_calendar(const pb::Calendar& calendar);
+
+  // Assignments.
+  std::optional<StoredAssignment> assignment(const std::string& assignment_id);
+  void insert_assignment(const pb::Assignment& a, const std::string& now);
+  void update_assignment(const pb::Assignment& a, const std::string& now);
+  void withdraw_assignment(const std::string& assignment_id, const std::string& now);
+  // Distinct dates with any record for the class (for re-evaluating after a change
+  // of grade, profile or calendar).
+  std::vector<analytics::Date> record_dates(const std::string& school_id, const std::string& class_id);
+  ClassRecords class_records(const std::string& school_id, const std::string& class_id,
+                             analytics::Date from, analytics::Date to);
+  // All records of the class on `date`, for disclosure and the banned-practice rule.
+  std::vector<StoredAssignment> assignments_on(const std::string& school_id, const std::string& class_id,
+                                               analytics::Date date);
+
+  // Timings: one figure per (assignment, student); a new report replaces it.
+  struct Timing {
+    int minutes = 0;
+    bool unfinished = false;
+  };
+  std::optional<Timing> timing(const std::string& assignment_id, const std::string& student_key);
+  void put_timing(const std::string& assignment_id, const std::string& student_key, Timing t,
+                  const std::string& now);
+
+  // Breaches.
+  std::vector<pb::Breach> open_breaches(const std::string& school_id, const std::string& class_id,
+                                        analytics::Date date);
+  std::vector<pb::Breach> open_breaches_in(const std::string& school_id, const std::string& class_id,
+                                           analytics::Date from, analytics::Date to);
+  void insert_breach(const pb::Breach& b);
+  void update_breach_figures(const pb::Breach& b);
+  void resolve_breach(const std::string& breach_id, const std::string& now);
+  std::optional<pb::Breach> breach(const std::string& breach_id);
+  void acknowledge_breach(const std::string& breach_id, const std::string& by, const std::string& note,
+                          const std::string& now);
+  // Dates in [from, to] with an OPEN breach of severity BREACH for the class.
+  std::set<analytics::Date> breach_dates(const std::string& school_id, const std::string& class_id,
+                                         analytics::Date from, analytics::Date to);
+  std::vector<pb::Breach> breaches(const BreachFilter& filter, int limit);
+
+  // Alerts: the outbox, written in the transaction of the breach change.
+  int64_t insert_alert(const std::string& alert_id, const pb::Breach& breach, const std::string& district,
+                       const std::string& now);
+  std::vector<pb::Alert> alerts_after(int64_t seq, int limit, const std::string& district /*empty: all*/);
+
+  // Subscriptions.
+  void put_subscription(const pb::Subscription& s, const std::string& now);
+  std::vector<pb::Subscription> subscriptions(const std::string& district /*empty: all*/);
+
+ private:
+  explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  void migrate();
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace hwload::store
