@@ -1,0 +1,354 @@
+#include "hwload/client/client.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <random>
+#include <thread>
+
+namespace hwload::client {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct Client::Connection {
+  asio::io_context io;
+  beast::tcp_stream stream{io};
+  beast::flat_buffer buffer;
+  bool open = false;
+};
+
+namespace {
+
+constexpr const char* kProtobufType = "application/x-protobuf";
+constexpr const char* kJsonType = "application/json";
+
+ApiError transport_error(const std::string& what) {
+  ApiError e;
+  e.http_status = 0;
+  e.error.set_code("UNAVAILABLE");
+  e.error.set_message(what);
+  return e;
+}
+
+bool is_protobuf(const std::string& content_type) { return content_type.rfind(kProtobufType, 0) == 0; }
+
+bool parse_body(const RawResponse& raw, google::protobuf::Message& msg) {
+  if (is_protobuf(raw.content_type)) return msg.ParseFromString(raw.body);
+  google::protobuf::util::JsonParseOptions o;
+  o.ignore_unknown_fields = true;  // a newer server may add fields
+  return google::protobuf::util::JsonStringToMessage(raw.body, &msg, o).ok();
+}
+
+ApiError error_of(const RawResponse& raw) {
+  ApiError e;
+  e.http_status = raw.status;
+  if (!parse_body(raw, e.error) || e.error.code().empty()) {
+    e.error.set_code("HTTP_" + std::to_string(raw.status));
+    e.error.set_message(raw.body.substr(0, 200));
+  }
+  return e;
+}
+
+}  // namespace
+
+std::string ApiError::to_string() const {
+  std::string out = http_status ? std::to_string(http_status) + " " : std::string();
+  out += error.code() + ": " + error.message();
+  return out;
+}
+
+Client::Client(ClientOptions options) : options_(std::move(options)), conn_(std::make_unique<Connection>()) {
+  std::string url = options_.base_url;
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) == 0) url = url.substr(scheme.size());
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  const auto colon = url.rfind(':');
+  if (colon == std::string::npos) {
+    host_ = url;
+    port_ = "80";
+  } else {
+    host_ = url.substr(0, colon);
+    port_ = url.substr(colon + 1);
+  }
+  if (host_.size() > 2 && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
+}
+
+Client::~Client() = default;
+
+std::string Client::escape(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+Result<RawResponse> Client::exchange(const std::string& method, const std::string& target, const std::string& body,
+                                     const std::map<std::string, std::string>& headers) {
+  Connection& c = *conn_;
+  for (int fresh = 0; fresh < 2; ++fresh) {
+    const bool reused = c.open;
+    beast::error_code ec;
+    if (!c.open) {
+      tcp::resolver resolver(c.io);
+      auto endpoints = resolver.resolve(host_, port_, ec);
+      if (ec) return transport_error("cannot resolve " + host_ + ": " + ec.message());
+      c.stream.expires_after(options_.timeout);
+      c.stream.connect(endpoints, ec);
+      if (ec) return transport_error("cannot connect to " + host_ + ":" + port_ + ": " + ec.message());
+      c.open = true;
+      c.buffer.clear();
+    }
+    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+    req.set(bhttp::field::host, host_);
+    req.set(bhttp::field::user_agent, "hwload-client/0.1");
+    for (const auto& [k, v] : headers) req.set(k, v);
+    req.body() = body;
+    req.keep_alive(true);
+    req.prepare_payload();
+    // Sync Beast calls on a tcp_stream honour expires_after only through async ops,
+    // so run them as async operations on the private io_context.
+    c.stream.expires_after(options_.timeout);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(256ull * 1024 * 1024);
+    beast::error_code wec, rec;
+    bhttp::async_write(c.stream, req, [&](beast::error_code e, size_t) {
+      wec = e;
+      if (e) return;
+      bhttp::async_read(c.stream, c.buffer, parser, [&](beast::error_code e2, size_t) { rec = e2; });
+    });
+    c.io.restart();
+    c.io.run();
+    if (wec || rec) {
+      beast::error_code ignored;
+      c.stream.socket().close(ignored);
+      c.open = false;
+      // A kept-alive connection the server closed meanwhile: try once on a new one.
+      if (reused && fresh == 0 && (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
+                                   wec == asio::error::broken_pipe || wec == asio::error::connection_reset)) {
+        continue;
+      }
+      return transport_error(method + " " + target + ": " + (wec ? wec : rec).message());
+    }
+    auto& res = parser.get();
+    RawResponse out;
+    out.status = static_cast<int>(res.result_int());
+    out.content_type = std::string(res[bhttp::field::content_type]);
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      out.headers[name] = std::string(f.value());
+    }
+    out.body = std::move(res.body());
+    if (!res.keep_alive()) {
+      beast::error_code ignored;
+      c.stream.socket().close(ignored);
+      c.open = false;
+    }
+    return out;
+  }
+  return transport_error("connection closed");
+}
+
+Result<RawResponse> Client::send_raw(const std::string& method, const std::string& target, const std::string& body,
+                                     const std::map<std::string, std::string>& headers) {
+  return exchange(method, target, body, headers);
+}
+
+template <typename Resp>
+Result<Resp> Client::call(const std::string& method, const std::string& target,
+                          const google::protobuf::Message* body, bool retry) {
+  std::map<std::string, std::string> headers;
+  std::string payload;
+  const bool pbuf = options_.encoding == Encoding::kProtobuf;
+  headers["Accept"] = pbuf ? kProtobufType : kJsonType;
+  if (body) {
+    headers["Content-Type"] = pbuf ? kProtobufType : kJsonType;
+    if (pbuf) {
+      body->SerializeToString(&payload);
+    } else {
+      (void)google::protobuf::util::MessageToJsonString(*body, &payload);
+    }
+  }
+  const int attempts = retry ? std::max(1, options_.max_attempts) : 1;
+  auto backoff = options_.first_backoff;
+  std::minstd_rand jitter(std::random_device{}());
+  for (int attempt = 1;; ++attempt) {
+    auto raw = exchange(method, target, payload, headers);
+    const bool transient = !raw.ok() || raw->status == 503 || raw->status == 429;
+    if (transient && attempt < attempts) {
+      auto wait = backoff + std::chrono::milliseconds(jitter() % (backoff.count() + 1));
+      if (raw.ok()) {
+        if (auto it = raw->headers.find("retry-after"); it != raw->headers.end()) {
+          const int secs = std::atoi(it->second.c_str());
+          if (secs > 0 && secs <= 30) wait = std::chrono::seconds(secs);
+        }
+      }
+      std::this_thread::sleep_for(wait);
+      backoff *= 2;
+      continue;
+    }
+    if (!raw.ok()) return raw.error();
+    if (raw->status < 200 || raw->status >= 300) return error_of(*raw);
+    if constexpr (std::is_same_v<Resp, Empty>) {
+      return Empty{};
+    } else {
+      Resp msg;
+      if (!raw->body.empty() && !parse_body(*raw, msg)) {
+        ApiError e;
+        e.http_status = raw->status;
+        e.error.set_code("BAD_RESPONSE");
+        e.error.set_message("cannot decode the server's " + msg.GetTypeName());
+        return e;
+      }
+      return msg;
+    }
+  }
+}
+
+namespace {
+std::string query(std::initializer_list<std::pair<const char*, std::string>> params) {
+  std::string out;
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    out += out.empty() ? "?" : "&";
+    out += k;
+    out += "=";
+    out += Client::escape(v);
+  }
+  return out;
+}
+std::string num(int v) { return v ? std::to_string(v) : std::string(); }
+}  // namespace
+
+Result<pb::School> Client::put_school(const pb::School& s) {
+  return call<pb::School>("PUT", "/v1/schools/" + escape(s.school_id()), &s, true);
+}
+Result<pb::School> Client::get_school(const std::string& id) {
+  return call<pb::School>("GET", "/v1/schools/" + escape(id), nullptr, true);
+}
+Result<pb::Class> Client::put_class(const pb::Class& c) {
+  return call<pb::Class>("PUT", "/v1/schools/" + escape(c.school_id()) + "/classes/" + escape(c.class_id()), &c, true);
+}
+Result<pb::ClassList> Client::list_classes(const std::string& school_id, int grade) {
+  return call<pb::ClassList>("GET", "/v1/schools/" + escape(school_id) + "/classes" + query({{"grade", num(grade)}}),
+                             nullptr, true);
+}
+Result<pb::Calendar> Client::put_calendar(const pb::Calendar& c) {
+  return call<pb::Calendar>("PUT", "/v1/schools/" + escape(c.school_id()) + "/calendar", &c, true);
+}
+Result<pb::Calendar> Client::get_calendar(const std::string& school_id) {
+  return call<pb::Calendar>("GET", "/v1/schools/" + escape(school_id) + "/calendar", nullptr, true);
+}
+Result<pb::BatchResult> Client::post_assignments(const pb::AssignmentBatch& b) {
+  return call<pb::BatchResult>("POST", "/v1/assignments", &b, true);
+}
+Result<pb::BatchResult> Client::put_assignment(const pb::Assignment& a) {
+  return call<pb::BatchResult>("PUT", "/v1/assignments/" + escape(a.assignment_id()), &a, true);
+}
+Result<pb::Assignment> Client::get_assignment(const std::string& id) {
+  return call<pb::Assignment>("GET", "/v1/assignments/" + escape(id), nullptr, true);
+}
+Result<Empty> Client::withdraw_assignment(const std::string& id) {
+  return call<Empty>("DELETE", "/v1/assignments/" + escape(id), nullptr, true);
+}
+Result<pb::BatchResult> Client::post_timings(const pb::TimingBatch& b) {
+  return call<pb::BatchResult>("POST", "/v1/timings", &b, true);
+}
+Result<pb::ClassLoad> Client::class_load(const std::string& s, const std::string& c, const std::string& from,
+                                         const std::string& to) {
+  return call<pb::ClassLoad>("GET",
+                             "/v1/schools/" + escape(s) + "/classes/" + escape(c) + "/load" +
+                                 query({{"from", from}, {"to", to}}),
+                             nullptr, true);
+}
+Result<pb::GradeWeek> Client::grade_week(const std::string& s, int grade, const std::string& week) {
+  return call<pb::GradeWeek>("GET", "/v1/schools/" + escape(s) + "/grades/" + std::to_string(grade) + "/weeks/" + escape(week),
+                             nullptr, true);
+}
+Result<pb::BreachList> Client::breaches(const BreachQuery& q) {
+  return call<pb::BreachList>("GET",
+                              "/v1/breaches" + query({{"school_id", q.school_id},
+                                                      {"district", q.district},
+                                                      {"class_id", q.class_id},
+                                                      {"grade", num(q.grade)},
+                                                      {"from", q.from},
+                                                      {"to", q.to},
+                                                      {"state", q.state},
+                                                      {"limit", num(q.limit)}}),
+                              nullptr, true);
+}
+Result<pb::Compliance> Client::compliance(const ComplianceQuery& q) {
+  return call<pb::Compliance>("GET",
+                              "/v1/compliance" + query({{"district", q.district},
+                                                        {"school_id", q.school_id},
+                                                        {"grade", num(q.grade)},
+                                                        {"from", q.from},
+                                                        {"to", q.to}}),
+                              nullptr, true);
+}
+Result<pb::Breach> Client::acknowledge(const std::string& breach_id, const pb::AcknowledgeRequest& r) {
+  return call<pb::Breach>("POST", "/v1/breaches/" + escape(breach_id) + ":acknowledge", &r, true);
+}
+Result<pb::AlertPage> Client::alerts(const std::string& after, int limit, const std::string& district) {
+  return call<pb::AlertPage>("GET", "/v1/alerts" + query({{"after", after}, {"limit", num(limit)}, {"district", district}}),
+                             nullptr, true);
+}
+Result<pb::Subscription> Client::put_subscription(const pb::Subscription& s) {
+  return call<pb::Subscription>("PUT", "/v1/subscriptions/" + escape(s.subscription_id()), &s, true);
+}
+Result<pb::SubscriptionList> Client::list_subscriptions(const std::string& district) {
+  return call<pb::SubscriptionList>("GET", "/v1/subscriptions" + query({{"district", district}}), nullptr, true);
+}
+Result<Empty> Client::healthz() { return call<Empty>("GET", "/healthz", nullptr, true); }
+
+std::optional<pb::HomeworkType> parse_homework_type(const std::string& text) {
+  static const std::map<std::string, pb::HomeworkType> kNames = {
+      {"WRITTEN", pb::WRITTEN},   {"书面", pb::WRITTEN},   {"READING", pb::READING},   {"阅读", pb::READING},
+      {"PRACTICE", pb::PRACTICE}, {"实践", pb::PRACTICE},  {"PHYSICAL", pb::PHYSICAL}, {"体育", pb::PHYSICAL},
+      {"体育锻炼", pb::PHYSICAL}, {"ARTS", pb::ARTS},      {"艺术", pb::ARTS},         {"INQUIRY", pb::INQUIRY},
+      {"探究", pb::INQUIRY},      {"科学探究", pb::INQUIRY}, {"LABOR", pb::LABOR},     {"劳动", pb::LABOR},
+      {"OTHER", pb::OTHER},       {"其他", pb::OTHER}};
+  std::string key = text;
+  for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (auto it = kNames.find(key); it != kNames.end()) return it->second;
+  if (auto it = kNames.find(text); it != kNames.end()) return it->second;
+  return std::nullopt;
+}
+
+std::optional<pb::Tier> parse_tier(const std::string& text) {
+  static const std::map<std::string, pb::Tier> kNames = {{"", pb::REQUIRED},         {"REQUIRED", pb::REQUIRED},
+                                                          {"必做", pb::REQUIRED},    {"OPTIONAL", pb::OPTIONAL},
+                                                          {"选做", pb::OPTIONAL},    {"拓展", pb::OPTIONAL}};
+  std::string key = text;
+  for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (auto it = kNames.find(key); it != kNames.end()) return it->second;
+  if (auto it = kNames.find(text); it != kNames.end()) return it->second;
+  return std::nullopt;
+}
+
+std::string new_uuid() {
+  static thread_local std::mt19937_64 rng(std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32));
+  const uint64_t hi = (rng() & 0xFFFFFFFFFFFF0FFFULL) | 0x4000ULL;
+  const uint64_t lo = (rng() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(hi >> 32),
+                static_cast<unsigned long long>((hi >> 16) & 0xFFFF), static_cast<unsigned long long>(hi & 0xFFFF),
+                static_cast<unsigned long long>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+}  // namespace hwload::client
