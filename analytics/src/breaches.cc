@@ -50,8 +50,8 @@ std::vector<Finding> evaluate_class_day(const PolicyProfile& profile, const Scho
         "planned written homework " + std::to_string(load.planned_minutes) + " min exceeds the " +
             std::to_string(cap) + " min cap");
   }
-  if (cap > 0 && load.measured_mean_minutes > cap) {
-    const int mean_up = static_cast<int>(std::ceil(load.measured_mean_minutes));
+  if (cap > 0 && exceeds(load.measured_mean_minutes, cap)) {
+    const int mean_up = ceil_minutes(load.measured_mean_minutes);
     char mean[32];
     std::snprintf(mean, sizeof mean, "%.1f", load.measured_mean_minutes);
     add(BreachKind::kMeasuredOverCap, mean_up,

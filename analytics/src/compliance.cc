@@ -14,7 +14,7 @@ void ComplianceTotals::add_class_day(const DayLoadFigures& day) {
   ++class_days;
   const double load =
       day.students_reported > 0 ? day.measured_mean_minutes : static_cast<double>(day.planned_minutes);
-  const bool over = day.cap_minutes == 0 ? true : load > day.cap_minutes;
+  const bool over = day.cap_minutes == 0 || exceeds(load, day.cap_minutes);
   if (over) ++class_days_over_cap;
 }
 

@@ -1,6 +1,7 @@
 #include "hwload/analytics/load.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -21,6 +22,10 @@ std::string BannedFlags::describe() const {
   add(repetitive, "repetitive");
   return out;
 }
+
+bool exceeds(double minutes, int cap_minutes) { return minutes > cap_minutes + kMinutesEpsilon; }
+
+int ceil_minutes(double minutes) { return static_cast<int>(std::ceil(minutes - kMinutesEpsilon)); }
 
 bool is_counted(const AssignmentFacts& a) {
   return a.type == HomeworkType::kWritten && !a.optional && !a.withdrawn;

@@ -71,6 +71,13 @@ struct DayLoadFigures {
 DayLoadFigures compute_day_load(int cap_minutes, std::span<const AssignmentFacts> assignments,
                                 std::span<const TimingFacts> timings);
 
+// Means are sums of per-assignment means (fractions with small denominators), so a
+// mean exactly at the cap may carry floating-point error: comparisons with a cap
+// and rounding up to whole minutes allow for it.
+inline constexpr double kMinutesEpsilon = 1e-9;
+bool exceeds(double minutes, int cap_minutes);
+int ceil_minutes(double minutes);
+
 // Nearest rank: the smallest value v of `sorted` such that at least 90% of the values
 // are <= v. 0 for an empty input. Precondition: ascending.
 int nearest_rank_p90(std::span<const int> sorted);

@@ -1,0 +1,103 @@
+#include "support/test_server.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+namespace hwload::testing {
+
+std::chrono::system_clock::time_point default_now() {
+  // 2026-11-23T02:00:00Z
+  return std::chrono::system_clock::time_point(std::chrono::seconds(1795399200));
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "hwload-test-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+TestServer::TestServer(app::Config config) : config_(std::move(config)), clock_(default_now()) {
+  config_.listen = "127.0.0.1:0";
+  config_.db = db_path();
+  config_.threads = 2;
+  start();
+}
+
+TestServer::~TestServer() { app_->stop(); }
+
+void TestServer::start() {
+  auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  app_ = std::make_unique<app::App>(config_, log, &clock_);
+  app_->start();
+}
+
+void TestServer::restart() {
+  app_->stop();
+  app_.reset();
+  start();
+}
+
+std::unique_ptr<client::Client> TestServer::client(client::Encoding encoding) const {
+  client::ClientOptions o;
+  o.base_url = url();
+  o.encoding = encoding;
+  o.timeout = std::chrono::seconds(20);
+  return std::make_unique<client::Client>(o);
+}
+
+void seed_school(client::Client& c, const std::string& profile) {
+  pb::School s;
+  s.set_school_id("s1");
+  s.set_name("第一实验学校");
+  s.set_district("d1");
+  s.set_profile(profile);
+  auto r = c.put_school(s);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  for (auto [id, grade] : {std::pair{"c2", 2}, {"c5", 5}, {"c8", 8}}) {
+    pb::Class k;
+    k.set_school_id("s1");
+    k.set_class_id(id);
+    k.set_grade(grade);
+    k.set_student_count(40);
+    auto rc = c.put_class(k);
+    ASSERT_TRUE(rc.ok()) << rc.error().to_string();
+  }
+}
+
+pb::Assignment assignment(const std::string& id, const std::string& class_id, const std::string& date, int minutes,
+                          const std::string& subject) {
+  pb::Assignment a;
+  a.set_assignment_id(id);
+  a.set_school_id("s1");
+  a.set_class_id(class_id);
+  a.set_teacher_id("t1");
+  a.set_subject(subject);
+  a.set_assigned_date(date);
+  a.set_type(pb::WRITTEN);
+  a.set_tier(pb::REQUIRED);
+  a.set_estimated_minutes(minutes);
+  a.set_title(subject + "练习");
+  return a;
+}
+
+pb::TimingReport report(const std::string& assignment_id, const std::vector<int>& minutes) {
+  pb::TimingReport r;
+  r.set_assignment_id(assignment_id);
+  for (size_t i = 0; i < minutes.size(); ++i) {
+    auto* s = r.add_students();
+    const std::string n = std::to_string(i + 1);
+    s->set_student_key("s" + std::string(n.size() < 2 ? 2 - n.size() : 0, '0') + n);
+    s->set_minutes(minutes[i]);
+  }
+  return r;
+}
+
+}  // namespace hwload::testing

@@ -1,0 +1,64 @@
+// Test support: a whole hwload server started in-process on port 0, with a
+// temporary SQLite file and an injected clock; and helpers to seed a school.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "app/app.h"
+#include "core/clock.h"
+#include "hwload/client/client.h"
+
+namespace hwload::testing {
+
+namespace pb = ::hwload::v1;
+
+// 2026-11-23T10:00:00+08:00, a Monday (the week after 2026-W47).
+std::chrono::system_clock::time_point default_now();
+
+// A fresh temporary directory, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+class TestServer {
+ public:
+  explicit TestServer(app::Config config = {});
+  ~TestServer();
+
+  uint16_t port() const { return app_->port(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+  std::unique_ptr<client::Client> client(client::Encoding encoding = client::Encoding::kProtobuf) const;
+  ManualClock& clock() { return clock_; }
+  std::string db_path() const { return (dir_.path() / "hwload.db").string(); }
+  // Stops the server and starts a new one on the same database file.
+  void restart();
+
+ private:
+  void start();
+  TempDir dir_;
+  app::Config config_;
+  ManualClock clock_;
+  std::unique_ptr<app::App> app_;
+};
+
+// Registers school "s1" (district "d1", `profile`) with classes c2 (grade 2),
+// c5 (grade 5) and c8 (grade 8) of 40 students each. Asserts success.
+void seed_school(client::Client& c, const std::string& profile = "national");
+
+// A WRITTEN REQUIRED assignment of `minutes` for class `class_id` of s1.
+pb::Assignment assignment(const std::string& id, const std::string& class_id, const std::string& date, int minutes,
+                          const std::string& subject = "数学");
+
+// A timing report where student i (keys s01, s02, ...) took minutes[i].
+pb::TimingReport report(const std::string& assignment_id, const std::vector<int>& minutes);
+
+}  // namespace hwload::testing
