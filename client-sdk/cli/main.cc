@@ -132,7 +132,9 @@ void print_grade_week(const pb::GradeWeek& gw) {
   }
   if (gw.classes_size() > 0) {
     std::vector<std::string> caps = {"cap"};
-    for (const auto& d : gw.classes(0).days()) caps.push_back(std::to_string(d.cap_minutes()));
+    for (const auto& d : gw.classes(0).days()) {
+      caps.push_back(d.no_homework_day() ? "0 (no-hw day)" : std::to_string(d.cap_minutes()));
+    }
     t.add(caps);
   }
   std::vector<bool> right(header.size(), true);
@@ -399,7 +401,12 @@ int main(int argc, char** argv) {
     *b.add_assignments() = a;
     auto r = client.post_assignments(b);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else print_batch(*r);
+    if (json) {
+      print_json(*r);
+    } else {
+      print_batch(*r);
+      if (check) std::cout << "check only: nothing was stored\n";
+    }
     return r->items_size() == 1 && r->items(0).status() == pb::REJECTED ? 1 : 0;
   }
   if (withdraw->parsed()) {
@@ -438,8 +445,10 @@ int main(int argc, char** argv) {
     bool ok = false;
     const std::string text = read_file(file, ok);
     if (!ok) { std::cerr << "hwload: cannot read " << file << "\n"; return 2; }
-    return report_import(import_a->parsed() ? hwload::cli::import_assignments(client, text, check)
-                                            : hwload::cli::import_timings(client, text));
+    const int code = report_import(import_a->parsed() ? hwload::cli::import_assignments(client, text, check)
+                                                      : hwload::cli::import_timings(client, text));
+    if (check && import_a->parsed()) std::cout << "check only: nothing was stored\n";
+    return code;
   }
   if (load->parsed()) {
     if (from.empty()) from = an::format_date(an::monday_of(an::iso_week_of(today_in_china())));
@@ -496,7 +505,8 @@ int main(int argc, char** argv) {
               << "student-days within the cap: " << r->student_days_within_cap() << " of " << r->student_days()
               << " (" << fixed1(100.0 * r->share_within_cap()) << "%)\n"
               << "class-days over the cap: " << r->class_days_over_cap() << " of " << r->class_days() << "\n";
-    for (const auto& [k, n] : r->breaches_by_kind()) std::cout << "open " << k << ": " << n << "\n";
+    const std::map<std::string, int32_t> by_kind(r->breaches_by_kind().begin(), r->breaches_by_kind().end());
+    for (const auto& [k, n] : by_kind) std::cout << "open " << k << ": " << n << "\n";
     return 0;
   }
   if (alerts->parsed()) {

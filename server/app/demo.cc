@@ -157,7 +157,7 @@ void load_demo(core::Service& service, spdlog::logger& log) {
             const double factor = slowdown(grade, section, d) * std::exp(0.2 * rng.normal());
             const int minutes = std::clamp(static_cast<int>(std::lround(h.minutes * factor)), 1, 600);
             auto* t = report->add_students();
-            char key[8];
+            char key[16];
             std::snprintf(key, sizeof key, "s%02d", s);
             t->set_student_key(key);
             t->set_minutes(minutes);
