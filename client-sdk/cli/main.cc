@@ -295,6 +295,7 @@ int main(int argc, char** argv) {
   breaches->add_option("--from", from);
   breaches->add_option("--to", to);
   breaches->add_option("--state", state, "OPEN or RESOLVED");
+  breaches->add_option("--limit", limit, "at most this many (default 1000, the server's maximum 10000)");
 
   auto* ack = app.add_subcommand("ack", "acknowledge a breach");
   std::string bid;
@@ -314,7 +315,12 @@ int main(int argc, char** argv) {
   alerts->add_option("--limit", limit);
   alerts->add_option("--district", district);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error is exit status 2.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   hwload::client::ClientOptions options;
   options.base_url = server;
@@ -477,9 +483,13 @@ int main(int argc, char** argv) {
     q.from = from;
     q.to = to;
     q.state = state;
+    q.limit = limit;
     auto r = client.breaches(q);
     if (!r) return fail(r.error());
     if (json) print_json(*r); else print_breaches(*r);
+    if (r->breaches_size() == (limit ? limit : 1000)) {
+      std::cerr << "hwload: the list stopped at " << r->breaches_size() << "; narrow it (--from/--to) or raise --limit\n";
+    }
     return 0;
   }
   if (ack->parsed()) {

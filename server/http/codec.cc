@@ -61,6 +61,9 @@ Status decode(const Request& req, google::protobuf::Message& msg) {
     if (!msg.ParseFromString(req.body)) {
       return Status::invalid("body", "is not a valid " + msg.GetTypeName() + " in protobuf binary encoding");
     }
+    // Fields a newer client knows and this server does not are dropped: they are not
+    // stored, so they must not make a retried record look different.
+    msg.DiscardUnknownFields();
     return {};
   }
   google::protobuf::util::JsonParseOptions options;

@@ -56,6 +56,21 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 
   void on_accept(beast::error_code ec, tcp::socket socket);
 
+  // Over the connection cap: a short 503 with Retry-After, then close, without
+  // reading the request.
+  void reject_busy(tcp::socket socket) {
+    static const std::string kReply =
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\n"
+        "Connection: close\r\nContent-Length: 71\r\n\r\n"
+        "{\"code\":\"UNAVAILABLE\",\"message\":\"too many connections; retry shortly\"}\n";
+    auto s = std::make_shared<tcp::socket>(std::move(socket));
+    asio::async_write(*s, asio::buffer(kReply), [s](beast::error_code, size_t) {
+      beast::error_code ignored;
+      s->shutdown(tcp::socket::shutdown_both, ignored);
+      s->close(ignored);
+    });
+  }
+
   void shutdown(std::function<void()> on_drained);
   void session_closed(Session* s) {
     std::function<void()> drained;
@@ -79,6 +94,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<bool> stopping_flag_{false};
   std::string id_prefix_;
   std::atomic<uint64_t> request_counter_{0};
+  std::atomic<size_t> pending_{0};
 
   std::mutex mu_;
   bool stopping_ = false;
@@ -124,6 +140,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
     busy_ = true;
+    server_->log_->debug("{} header read: {} {}", remote_, std::string(parser_->get().method_string()),
+                         std::string(parser_->get().target()));
     stream_.expires_after(server_->options_.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec2, size_t) { self->on_read(ec2); });
@@ -145,6 +163,7 @@ class Session : public std::enable_shared_from_this<Session> {
       st = Status(Code::kPayloadTooLarge, "request body exceeds the limit of " +
                                               std::to_string(server_->options_.body_limit) + " bytes");
       status = 413;
+      linger_ = true;  // the client may still be sending: let it finish, then close
     } else if (ec == bhttp::error::header_limit) {
       st = Status(Code::kInvalidArgument, "request header exceeds the limit of " +
                                               std::to_string(server_->options_.header_limit) + " bytes");
@@ -180,9 +199,16 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // The handler does storage work: run it off the I/O threads, then come back
     // to this connection's strand to write.
+    if (server_->pending_.load() >= server_->options_.max_pending) {
+      Response res = respond_error(req, Status(Code::kUnavailable, "the server is overloaded; retry shortly"));
+      server_->log_->warn("{} {} {} {} 503 overloaded", req.request_id, remote_, req.method, req.target);
+      return write(req, std::move(res), keep_alive_);
+    }
+    ++server_->pending_;
     auto self = shared_from_this();
     auto shared_req = std::make_shared<Request>(std::move(req));
     server_->post_work_([self, shared_req] {
+      --self->server_->pending_;
       auto start = std::chrono::steady_clock::now();
       Response res;
       try {
@@ -216,8 +242,28 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(server_->options_.read_timeout);
     bhttp::async_write(stream_, *out, [self = shared_from_this(), out, keep_alive](beast::error_code ec, size_t) {
       self->busy_ = false;
+      if (!ec && self->linger_) return self->linger();
       if (ec || !keep_alive) return self->close();
       self->do_read();
+    });
+  }
+
+  // A lingering close: after refusing a request whose body is still arriving, stop
+  // sending and read and discard what comes (bounded in time and bytes), so the
+  // client gets to read the refusal instead of a connection reset.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(5));
+    discard_ = std::make_unique<std::array<char, 65536>>();
+    do_discard();
+  }
+
+  void do_discard() {
+    stream_.async_read_some(asio::buffer(*discard_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->discarded_ += n;
+      if (ec || self->discarded_ > kMaxDiscard) return self->close();
+      self->do_discard();
     });
   }
 
@@ -232,8 +278,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<HttpServer::Impl> server_;
   std::string remote_;
+  static constexpr size_t kMaxDiscard = 256 * 1024 * 1024;
   bool busy_ = false;
   bool closing_ = false;
+  bool linger_ = false;
+  size_t discarded_ = 0;
+  std::unique_ptr<std::array<char, 65536>> discard_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
 };
@@ -249,8 +299,7 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     std::lock_guard lock(mu_);
     if (stopping_) return;
     if (sessions_.size() >= options_.max_connections) {
-      beast::error_code ignored;
-      socket.close(ignored);
+      reject_busy(std::move(socket));
     } else {
       session = std::make_shared<Session>(std::move(socket), shared_from_this());
       sessions_.insert(session.get());

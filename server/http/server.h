@@ -31,7 +31,8 @@ struct ServerOptions {
   size_t header_limit = 16 * 1024;
   std::chrono::seconds idle_timeout{60};
   std::chrono::seconds read_timeout{30};
-  size_t max_connections = 10000;
+  size_t max_connections = 10000;  // past this, new connections get 503 and are closed
+  size_t max_pending = 4096;       // requests waiting for the store thread; past this, 503
 };
 
 using WorkPoster = std::function<void(std::function<void()>)>;

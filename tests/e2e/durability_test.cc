@@ -58,11 +58,17 @@ TEST(Durability, AcknowledgedRecordsSurviveKillNine) {
 TEST(Durability, SigtermDrainsARequestInFlightAndExitsZero) {
   TempDir dir;
   const std::string db = (dir.path() / "hwload.db").string();
-  ServerProcess server(HWLOAD_SERVER_BIN, db, dir.path().string());
+  ServerProcess server(HWLOAD_SERVER_BIN, db, dir.path().string(), {"--log-level", "debug"});
   {
     auto c = connect(server.url());
     seed_school(*c);
   }
+  auto wait_for_log = [&](const std::string& text) {
+    for (int i = 0; i < 600 && server.log().find(text) == std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return server.log().find(text) != std::string::npos;
+  };
   pb::AssignmentBatch batch;
   *batch.add_assignments() = assignment("drain-1", "c5", "2026-11-17", 25);
   std::string body;
@@ -76,9 +82,9 @@ TEST(Durability, SigtermDrainsARequestInFlightAndExitsZero) {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(::write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server has read the header
+  ASSERT_TRUE(wait_for_log("header read: POST /v1/assignments")) << server.log();
   ::kill(server.pid(), SIGTERM);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(wait_for_log("draining")) << server.log();
   ASSERT_EQ(::write(fd, body.data(), body.size()), static_cast<ssize_t>(body.size()));
   std::string reply;
   char buf[4096];
