@@ -1,6 +1,7 @@
 #include "cli/importer.h"
 
 #include <charconv>
+#include <optional>
 #include <map>
 #include <set>
 
@@ -92,6 +93,45 @@ std::string fnv_id(const std::string& s) {
   return buf;
 }
 
+struct Sheet {
+  CsvParse csv;
+  Columns cols;
+};
+
+// Parses `text` and its header row. When the file is not CSV, is empty or lacks a
+// required column, says so in `rep.fatal` and returns nothing.
+std::optional<Sheet> open_sheet(const std::string& text, const std::map<std::string, std::string>& aliases,
+                                const std::vector<std::string>& required, ImportReport& rep) {
+  CsvParse csv = parse_csv(text);
+  if (!csv.error.empty()) {
+    rep.fatal = line_prefix(csv.error_line) + csv.error;
+    return std::nullopt;
+  }
+  if (csv.records.empty()) {
+    rep.fatal = "the file is empty: it needs a header row";
+    return std::nullopt;
+  }
+  Columns cols(csv.records[0].fields, aliases);
+  const std::string missing = cols.missing(required);
+  if (!missing.empty()) {
+    rep.fatal = "line " + std::to_string(csv.records[0].line) + ": header lacks column(s): " + missing;
+    return std::nullopt;
+  }
+  return Sheet{std::move(csv), std::move(cols)};
+}
+
+// Counts a data row and checks it has the header's number of fields; a bad row is
+// reported by its line and counted rejected.
+bool take_row(const Sheet& sheet, const CsvRecord& r, ImportReport& rep) {
+  ++rep.rows;
+  const size_t want = sheet.csv.records[0].fields.size();
+  if (r.fields.size() == want) return true;
+  ++rep.rejected;
+  rep.problems.push_back(line_prefix(r.line) + "has " + std::to_string(r.fields.size()) +
+                         " fields; the header has " + std::to_string(want));
+  return false;
+}
+
 }  // namespace
 
 std::string ImportReport::summary() const {
@@ -101,48 +141,35 @@ std::string ImportReport::summary() const {
 
 ImportReport import_assignments(client::Client& client, const std::string& text, bool validate_only, int batch_size) {
   ImportReport rep;
-  const CsvParse csv = parse_csv(text);
-  if (!csv.error.empty()) {
-    rep.fatal = line_prefix(csv.error_line) + csv.error;
-    return rep;
-  }
-  if (csv.records.empty()) {
-    rep.fatal = "the file is empty: it needs a header row";
-    return rep;
-  }
-  const Columns cols(csv.records[0].fields, {{"作业编号", "assignment_id"},
-                                             {"学校", "school_id"},
-                                             {"班级", "class_id"},
-                                             {"教师", "teacher_id"},
-                                             {"学科", "subject"},
-                                             {"日期", "assigned_date"},
-                                             {"date", "assigned_date"},
-                                             {"类型", "type"},
-                                             {"层次", "tier"},
-                                             {"预计分钟", "estimated_minutes"},
-                                             {"minutes", "estimated_minutes"},
-                                             {"标题", "title"},
-                                             {"内容", "content"},
-                                             {"违规标记", "flags"}});
-  const std::string missing = cols.missing(
-      {"school_id", "class_id", "teacher_id", "subject", "assigned_date", "type", "estimated_minutes"});
-  if (!missing.empty()) {
-    rep.fatal = "line " + std::to_string(csv.records[0].line) + ": header lacks column(s): " + missing;
-    return rep;
-  }
+  const auto sheet = open_sheet(text,
+                                {{"作业编号", "assignment_id"},
+                                 {"学校", "school_id"},
+                                 {"班级", "class_id"},
+                                 {"教师", "teacher_id"},
+                                 {"学科", "subject"},
+                                 {"日期", "assigned_date"},
+                                 {"date", "assigned_date"},
+                                 {"类型", "type"},
+                                 {"层次", "tier"},
+                                 {"预计分钟", "estimated_minutes"},
+                                 {"minutes", "estimated_minutes"},
+                                 {"标题", "title"},
+                                 {"内容", "content"},
+                                 {"违规标记", "flags"}},
+                                {"school_id", "class_id", "teacher_id", "subject", "assigned_date", "type",
+                                 "estimated_minutes"},
+                                rep);
+  if (!sheet) return rep;
+  const CsvParse& csv = sheet->csv;
+  const Columns& cols = sheet->cols;
   std::vector<std::pair<int, pb::Assignment>> rows;
   for (size_t i = 1; i < csv.records.size(); ++i) {
     const CsvRecord& r = csv.records[i];
-    ++rep.rows;
+    if (!take_row(*sheet, r, rep)) continue;
     auto bad = [&](const std::string& what) {
       ++rep.rejected;
       rep.problems.push_back(line_prefix(r.line) + what);
     };
-    if (r.fields.size() != csv.records[0].fields.size()) {
-      bad("has " + std::to_string(r.fields.size()) + " fields; the header has " +
-          std::to_string(csv.records[0].fields.size()));
-      continue;
-    }
     pb::Assignment a;
     a.set_school_id(cols.get(r, "school_id"));
     a.set_class_id(cols.get(r, "class_id"));
@@ -221,38 +248,23 @@ ImportReport import_assignments(client::Client& client, const std::string& text,
 
 ImportReport import_timings(client::Client& client, const std::string& text, int batch_size) {
   ImportReport rep;
-  const CsvParse csv = parse_csv(text);
-  if (!csv.error.empty()) {
-    rep.fatal = line_prefix(csv.error_line) + csv.error;
-    return rep;
-  }
-  if (csv.records.empty()) {
-    rep.fatal = "the file is empty: it needs a header row";
-    return rep;
-  }
-  const Columns cols(csv.records[0].fields,
-                     {{"作业编号", "assignment_id"}, {"学生", "student_key"}, {"分钟", "minutes"}, {"未完成", "unfinished"}});
-  const std::string missing = cols.missing({"assignment_id", "student_key", "minutes"});
-  if (!missing.empty()) {
-    rep.fatal = "line " + std::to_string(csv.records[0].line) + ": header lacks column(s): " + missing;
-    return rep;
-  }
+  const auto sheet = open_sheet(
+      text, {{"作业编号", "assignment_id"}, {"学生", "student_key"}, {"分钟", "minutes"}, {"未完成", "unfinished"}},
+      {"assignment_id", "student_key", "minutes"}, rep);
+  if (!sheet) return rep;
+  const CsvParse& csv = sheet->csv;
+  const Columns& cols = sheet->cols;
   // One report per assignment, in file order; lines remembered for each.
   std::vector<std::pair<std::vector<int>, pb::TimingReport>> reports;
   std::map<std::string, size_t> by_id;
   std::map<std::pair<std::string, std::string>, int> seen;
   for (size_t i = 1; i < csv.records.size(); ++i) {
     const CsvRecord& r = csv.records[i];
-    ++rep.rows;
+    if (!take_row(*sheet, r, rep)) continue;
     auto bad = [&](const std::string& what) {
       ++rep.rejected;
       rep.problems.push_back(line_prefix(r.line) + what);
     };
-    if (r.fields.size() != csv.records[0].fields.size()) {
-      bad("has " + std::to_string(r.fields.size()) + " fields; the header has " +
-          std::to_string(csv.records[0].fields.size()));
-      continue;
-    }
     const std::string id = cols.get(r, "assignment_id"), key = cols.get(r, "student_key");
     int minutes = 0;
     if (!parse_int(cols.get(r, "minutes"), minutes)) {

@@ -1,6 +1,7 @@
 #include "app/app.h"
 
 #include <boost/asio.hpp>
+#include <csignal>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -134,12 +135,17 @@ void App::stop() {
 }
 
 void App::run_until_signal() {
-  asio::io_context signals_io;
-  asio::signal_set signals(signals_io, SIGTERM, SIGINT);
-  signals.async_wait([this](boost::system::error_code, int sig) {
-    impl_->log->info("signal {} received", sig);
-  });
-  signals_io.run();
+  {
+    asio::io_context signals_io;
+    asio::signal_set signals(signals_io, SIGTERM, SIGINT);
+    signals.async_wait([this](boost::system::error_code, int sig) {
+      impl_->log->info("signal {} received", sig);
+    });
+    signals_io.run();
+  }
+  // The drain is bounded by its timeout: a second signal must not cut it short.
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
   stop();
 }
 

@@ -66,6 +66,33 @@ bool same_figures(const pb::Breach& b, const Finding& f, int grade) {
 
 constexpr const char* kCursorPrefix = "c1_";
 
+// Applies each item of a batch inside its own savepoint, so a rejected item leaves
+// nothing behind; field paths of a rejection are prefixed with `field[i].`. The
+// class-dates of the stored items are added to `touched`.
+template <typename Item, typename Apply>
+pb::BatchResult apply_items(store::Db& db, const std::string& field,
+                            const google::protobuf::RepeatedPtrField<Item>& items, Touched& touched, Apply&& apply) {
+  pb::BatchResult result;
+  for (int i = 0; i < items.size(); ++i) {
+    store::Savepoint sp(db);
+    Touched item_touched;
+    pb::ItemResult r = apply(items.Get(i), item_touched);
+    if (r.status() == pb::REJECTED) {
+      sp.rollback();
+      const std::string prefix = field + "[" + std::to_string(i) + "].";
+      for (auto& d : *r.mutable_error()->mutable_details()) d.set_field(prefix + d.field());
+      if (r.error().code() == code_name(Code::kInvalidArgument)) {
+        r.mutable_error()->set_message(prefix + r.error().message());
+      }
+    } else {
+      sp.release();
+      for (auto& [key, dates] : item_touched) touched[key].insert(dates.begin(), dates.end());
+    }
+    *result.add_items() = std::move(r);
+  }
+  return result;
+}
+
 }  // namespace
 
 RandomIdGenerator::RandomIdGenerator() {
@@ -203,22 +230,10 @@ StatusOr<pb::BatchResult> Service::post_assignments(const pb::AssignmentBatch& b
   if (batch.assignments_size() > options_.max_batch_items) {
     return Status::invalid("assignments", "must hold at most " + std::to_string(options_.max_batch_items) + " items");
   }
-  pb::BatchResult result;
-  Touched touched;
   store::Transaction tx(store_.db());
-  for (int i = 0; i < batch.assignments_size(); ++i) {
-    store::Savepoint sp(store_.db());
-    pb::ItemResult r = apply_assignment(batch.assignments(i), touched);
-    if (r.status() == pb::REJECTED) {
-      sp.rollback();
-      const std::string prefix = "assignments[" + std::to_string(i) + "].";
-      for (auto& d : *r.mutable_error()->mutable_details()) d.set_field(prefix + d.field());
-      if (r.error().code() == code_name(Code::kInvalidArgument)) r.mutable_error()->set_message(prefix + r.error().message());
-    } else {
-      sp.release();
-    }
-    *result.add_items() = std::move(r);
-  }
+  Touched touched;
+  pb::BatchResult result = apply_items(store_.db(), "assignments", batch.assignments(), touched,
+                                       [this](const pb::Assignment& a, Touched& t) { return apply_assignment(a, t); });
   for (auto& w : warnings_for(touched)) *result.add_warnings() = std::move(w);
   if (!batch.validate_only()) tx.commit();
   return result;
@@ -325,24 +340,10 @@ StatusOr<pb::BatchResult> Service::post_timings(const pb::TimingBatch& batch) {
   if (batch.reports_size() > options_.max_batch_items) {
     return Status::invalid("reports", "must hold at most " + std::to_string(options_.max_batch_items) + " items");
   }
-  pb::BatchResult result;
-  Touched touched;
   store::Transaction tx(store_.db());
-  for (int i = 0; i < batch.reports_size(); ++i) {
-    store::Savepoint sp(store_.db());
-    Touched item_touched;
-    pb::ItemResult r = apply_timing(batch.reports(i), item_touched);
-    if (r.status() == pb::REJECTED) {
-      sp.rollback();
-      const std::string prefix = "reports[" + std::to_string(i) + "].";
-      for (auto& d : *r.mutable_error()->mutable_details()) d.set_field(prefix + d.field());
-      if (r.error().code() == code_name(Code::kInvalidArgument)) r.mutable_error()->set_message(prefix + r.error().message());
-    } else {
-      sp.release();
-      for (auto& [k, v] : item_touched) touched[k].insert(v.begin(), v.end());
-    }
-    *result.add_items() = std::move(r);
-  }
+  Touched touched;
+  pb::BatchResult result = apply_items(store_.db(), "reports", batch.reports(), touched,
+                                       [this](const pb::TimingReport& r, Touched& t) { return apply_timing(r, t); });
   for (auto& w : warnings_for(touched)) *result.add_warnings() = std::move(w);
   if (!batch.validate_only()) tx.commit();
   return result;

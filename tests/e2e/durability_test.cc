@@ -92,7 +92,7 @@ TEST(Durability, SigtermDrainsARequestInFlightAndExitsZero) {
   ::close(fd);
   EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
   EXPECT_NE(reply.find("Connection: close"), std::string::npos) << reply;
-  EXPECT_EQ(server.terminate(), 0) << server.log();
+  EXPECT_EQ(server.wait_exit(), 0) << server.log();
   EXPECT_NE(server.log().find("stopped"), std::string::npos) << server.log();
 
   ServerProcess again(HWLOAD_SERVER_BIN, db, dir.path().string());

@@ -106,6 +106,11 @@ void ServerProcess::kill9() {
 int ServerProcess::terminate(std::chrono::seconds timeout) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
+  return wait_exit(timeout);
+}
+
+int ServerProcess::wait_exit(std::chrono::seconds timeout) {
+  if (pid_ <= 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;

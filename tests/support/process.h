@@ -30,6 +30,8 @@ class ServerProcess {
   void kill9();
   // SIGTERM, then waits up to `timeout`; returns the exit status (-1 on timeout or signal).
   int terminate(std::chrono::seconds timeout = std::chrono::seconds(20));
+  // Waits up to `timeout` for the child to exit by itself; its exit status, or -1.
+  int wait_exit(std::chrono::seconds timeout = std::chrono::seconds(20));
   std::string log() const;  // what the server wrote to stderr
 
  private:
