@@ -1,6 +1,8 @@
 #include "cli/importer.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <optional>
 #include <map>
 #include <set>
@@ -132,6 +134,16 @@ bool take_row(const Sheet& sheet, const CsvRecord& r, ImportReport& rep) {
   return false;
 }
 
+// Orders problems by the line they name, so local and server-side verdicts interleave.
+void sort_problems(ImportReport& rep) {
+  auto first_line = [](const std::string& p) {
+    const auto digit = p.find_first_of("0123456789");
+    return digit == std::string::npos ? 0 : std::atoi(p.c_str() + digit);
+  };
+  std::stable_sort(rep.problems.begin(), rep.problems.end(),
+                   [&](const std::string& a, const std::string& b) { return first_line(a) < first_line(b); });
+}
+
 }  // namespace
 
 std::string ImportReport::summary() const {
@@ -243,6 +255,7 @@ ImportReport import_assignments(client::Client& client, const std::string& text,
     }
     for (const auto& w : res->warnings()) rep.warnings.push_back(warning_text(w));
   }
+  sort_problems(rep);
   return rep;
 }
 
@@ -319,6 +332,7 @@ ImportReport import_timings(client::Client& client, const std::string& text, int
     }
     for (const auto& w : res->warnings()) rep.warnings.push_back(warning_text(w));
   }
+  sort_problems(rep);
   return rep;
 }
 

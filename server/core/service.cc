@@ -31,6 +31,20 @@ pb::ItemResult rejected(const std::string& id, const Status& st) {
   return r;
 }
 
+// A 404 naming the field whose value names nothing stored.
+Status unknown_school(const std::string& school_id) {
+  return Status(Code::kNotFound, "unknown school \"" + school_id + "\"",
+                {{"school_id", "must name a registered school (got \"" + school_id + "\")"}});
+}
+Status unknown_class(const std::string& school_id, const std::string& class_id) {
+  return Status(Code::kNotFound, "unknown class \"" + class_id + "\" in school \"" + school_id + "\"",
+                {{"class_id", "must name a registered class of school " + school_id + " (got \"" + class_id + "\")"}});
+}
+Status unknown_assignment(const std::string& assignment_id) {
+  return Status(Code::kNotFound, "unknown assignment \"" + assignment_id + "\"",
+                {{"assignment_id", "must name a posted assignment (got \"" + assignment_id + "\")"}});
+}
+
 pb::ItemResult item(const std::string& id, pb::ItemStatus status) {
   pb::ItemResult r;
   r.set_id(id);
@@ -120,7 +134,7 @@ Date Service::today() const { return local_date(clock_.now(), options_.utc_offse
 
 StatusOr<Service::SchoolContext> Service::load_school(const std::string& school_id) {
   auto school = store_.school(school_id);
-  if (!school) return Status::not_found("unknown school \"" + school_id + "\"");
+  if (!school) return unknown_school(school_id);
   SchoolContext ctx;
   ctx.profile = profiles_.find(school->profile());
   if (!ctx.profile) return Status::internal("school " + school_id + " names unknown profile " + school->profile());
@@ -154,7 +168,7 @@ StatusOr<pb::School> Service::put_school(const std::string& school_id, pb::Schoo
 
 StatusOr<pb::School> Service::get_school(const std::string& school_id) {
   auto s = store_.school(school_id);
-  if (!s) return Status::not_found("unknown school \"" + school_id + "\"");
+  if (!s) return unknown_school(school_id);
   return *s;
 }
 
@@ -179,7 +193,7 @@ StatusOr<pb::Class> Service::put_class(const std::string& school_id, const std::
 }
 
 StatusOr<std::vector<pb::Class>> Service::list_classes(const std::string& school_id, int grade) {
-  if (!store_.school(school_id)) return Status::not_found("unknown school \"" + school_id + "\"");
+  if (!store_.school(school_id)) return unknown_school(school_id);
   if (grade != 0 && (grade < 1 || grade > 9)) return Status::invalid("grade", "must be between 1 and 9");
   return store_.classes(school_id, grade);
 }
@@ -189,7 +203,7 @@ StatusOr<pb::Calendar> Service::put_calendar(const std::string& school_id, pb::C
   if (calendar.school_id() != school_id) return Status::invalid("school_id", "must match the path (" + school_id + ")");
   HWLOAD_RETURN_IF_ERROR(validate_calendar(calendar));
   store::Transaction tx(store_.db());
-  if (!store_.school(school_id)) return Status::not_found("unknown school \"" + school_id + "\"");
+  if (!store_.school(school_id)) return unknown_school(school_id);
   store_.put_calendar(calendar);
   auto ctx = load_school(school_id);
   if (!ctx.is_ok()) return ctx.status();
@@ -199,7 +213,7 @@ StatusOr<pb::Calendar> Service::put_calendar(const std::string& school_id, pb::C
 }
 
 StatusOr<pb::Calendar> Service::get_calendar(const std::string& school_id) {
-  if (!store_.school(school_id)) return Status::not_found("unknown school \"" + school_id + "\"");
+  if (!store_.school(school_id)) return unknown_school(school_id);
   return store_.calendar(school_id);
 }
 
@@ -209,9 +223,9 @@ pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched) {
   const std::string id = a.assignment_id();
   if (Status st = validate_assignment(a); !st.is_ok()) return rejected(id, st);
   normalize(a);
-  if (!store_.school(a.school_id())) return rejected(id, Status::not_found("unknown school \"" + a.school_id() + "\""));
+  if (!store_.school(a.school_id())) return rejected(id, unknown_school(a.school_id()));
   if (!store_.klass(a.school_id(), a.class_id())) {
-    return rejected(id, Status::not_found("unknown class \"" + a.class_id() + "\" in school \"" + a.school_id() + "\""));
+    return rejected(id, unknown_class(a.school_id(), a.class_id()));
   }
   if (auto existing = store_.assignment(id)) {
     if (existing->withdrawn) {
@@ -247,9 +261,9 @@ StatusOr<pb::BatchResult> Service::put_assignment(const std::string& assignment_
   HWLOAD_RETURN_IF_ERROR(validate_assignment(a));
   normalize(a);
   store::Transaction tx(store_.db());
-  if (!store_.school(a.school_id())) return Status::not_found("unknown school \"" + a.school_id() + "\"");
+  if (!store_.school(a.school_id())) return unknown_school(a.school_id());
   if (!store_.klass(a.school_id(), a.class_id())) {
-    return Status::not_found("unknown class \"" + a.class_id() + "\" in school \"" + a.school_id() + "\"");
+    return unknown_class(a.school_id(), a.class_id());
   }
   Touched touched;
   pb::BatchResult result;
@@ -275,14 +289,14 @@ StatusOr<pb::BatchResult> Service::put_assignment(const std::string& assignment_
 
 StatusOr<pb::Assignment> Service::get_assignment(const std::string& assignment_id) {
   auto a = store_.assignment(assignment_id);
-  if (!a) return Status::not_found("unknown assignment \"" + assignment_id + "\"");
+  if (!a) return unknown_assignment(assignment_id);
   return a->assignment;
 }
 
 Status Service::withdraw_assignment(const std::string& assignment_id) {
   store::Transaction tx(store_.db());
   auto existing = store_.assignment(assignment_id);
-  if (!existing) return Status::not_found("unknown assignment \"" + assignment_id + "\"");
+  if (!existing) return unknown_assignment(assignment_id);
   if (existing->withdrawn) return {};  // withdrawing twice is a no-op
   store_.withdraw_assignment(assignment_id, now());
   const auto& a = existing->assignment;
@@ -299,7 +313,7 @@ pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& to
   const std::string& id = report.assignment_id();
   if (Status st = validate_timing_report(report); !st.is_ok()) return rejected(id, st);
   auto stored = store_.assignment(id);
-  if (!stored) return rejected(id, Status::not_found("unknown assignment \"" + id + "\""));
+  if (!stored) return rejected(id, unknown_assignment(id));
   if (stored->withdrawn) {
     return rejected(id, Status::invalid("assignment_id", "assignment " + id + " was withdrawn; it takes no timings"));
   }
@@ -604,7 +618,7 @@ StatusOr<pb::ClassLoad> Service::class_load(const std::string& school_id, const 
   auto ctx = load_school(school_id);
   if (!ctx.is_ok()) return ctx.status();
   auto klass = store_.klass(school_id, class_id);
-  if (!klass) return Status::not_found("unknown class \"" + class_id + "\" in school \"" + school_id + "\"");
+  if (!klass) return unknown_class(school_id, class_id);
   return class_load_of(*ctx, *klass, *from, *to);
 }
 
@@ -647,7 +661,7 @@ StatusOr<pb::BreachList> Service::breaches(const BreachQuery& q) {
     return Status::invalid("limit", "must be between 1 and " + std::to_string(options_.max_list));
   }
   if (!q.school_id.empty() && !store_.school(q.school_id)) {
-    return Status::not_found("unknown school \"" + q.school_id + "\"");
+    return unknown_school(q.school_id);
   }
   pb::BreachList out;
   for (auto& b : store_.breaches(f, q.limit)) *out.add_breaches() = std::move(b);
@@ -666,7 +680,7 @@ StatusOr<pb::Compliance> Service::compliance(const ComplianceQuery& q) {
   std::string scope;
   if (!q.school_id.empty()) {
     auto s = store_.school(q.school_id);
-    if (!s) return Status::not_found("unknown school \"" + q.school_id + "\"");
+    if (!s) return unknown_school(q.school_id);
     if (!q.district.empty() && s->district() != q.district) {
       return Status::not_found("school \"" + q.school_id + "\" is not in district \"" + q.district + "\"");
     }

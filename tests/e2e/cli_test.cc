@@ -259,7 +259,9 @@ TEST_F(Cli, AssignRefusedByTheServerExitsOne) {
   // 404 for an unknown school.
   r = hw({"class", "put", "s9", "c1", "--grade", "3"});
   EXPECT_EQ(r.exit_code, kRefused) << show(r);
-  EXPECT_EQ(r.err, "hwload: 404 NOT_FOUND: unknown school \"s9\"\n");
+  EXPECT_EQ(r.err,
+            "hwload: 404 NOT_FOUND: unknown school \"s9\"\n"
+            "  school_id: must name a registered school (got \"s9\")\n");
 }
 
 // ---- CSV import of assignments ------------------------------------------------------
@@ -285,7 +287,7 @@ TEST_F(Cli, ImportReportsBadRowsByLineAndStoresGoodOnes) {
       "line 6: estimated_minutes: must be a whole number of minutes (got \"abc\")\n"
       "line 7: type: unknown homework type \"作文\" (WRITTEN/书面, READING/阅读, ...)\n"
       "line 8: has 10 fields; the header has 11\n"
-      "line 9: NOT_FOUND unknown class \"c9z\" in school \"s1\"\n";
+      "line 9: NOT_FOUND class_id: must name a registered class of school s1 (got \"c9z\")\n";
 
   auto r = hw({"import", "assignments", path});
   EXPECT_EQ(r.exit_code, kImportRejectedRows) << show(r);
@@ -442,8 +444,8 @@ TEST_F(Cli, ImportTimingsThenLoadShowsFiguresComputedByHand) {
            "a-math,s01,31,\n";  // line 11: s01 twice for a-math
   };
   const std::string expected_err =
-      "line 11: student_key: s01 already reported for a-math on line 2\n"
-      "line 10: NOT_FOUND unknown assignment \"a-none\"\n";
+      "line 10: NOT_FOUND assignment_id: must name a posted assignment (got \"a-none\")\n"
+      "line 11: student_key: s01 already reported for a-math on line 2\n";
 
   auto r = hw({"import", "timings", write("t1.csv", timings(40))});
   EXPECT_EQ(r.exit_code, kImportRejectedRows) << show(r);
