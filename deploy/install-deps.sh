@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libboost-dev libprotobuf-dev protobuf-compiler libsqlite3-dev
-  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libssl-dev
   libgtest-dev libgmock-dev
   curl ca-certificates python3
 )

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include <google/protobuf/util/json_util.h>
 
@@ -314,6 +315,24 @@ int main(int argc, char** argv) {
   alerts->add_option("--after", after, "cursor from a previous page");
   alerts->add_option("--limit", limit);
   alerts->add_option("--district", district);
+  auto* tail = alerts->add_subcommand("tail", "follow the feed: print alerts as they are written (Ctrl-C stops)");
+  double interval = 2.0, tail_seconds = 0;
+  tail->add_option("--interval", interval, "seconds between polls (default 2)")->check(CLI::Range(0.05, 3600.0));
+  tail->add_option("--seconds", tail_seconds, "stop after this many seconds (default: never)");
+
+  auto* subs = app.add_subcommand("subscriptions", "a bureau's webhooks for its district's alerts");
+  subs->require_subcommand(1);
+  auto* subs_put = subs->add_subcommand("put", "create or replace a subscription");
+  std::string sub_id, url, secret, format = "JSON";
+  subs_put->add_option("subscription_id", sub_id)->required();
+  subs_put->add_option("--district", district)->required();
+  subs_put->add_option("--url", url, "http://HOST[:PORT]/PATH the alerts are POSTed to")->required();
+  subs_put->add_option("--secret", secret, "HMAC-SHA256 key, at least 16 bytes (env HWLOAD_WEBHOOK_SECRET)")
+      ->envname("HWLOAD_WEBHOOK_SECRET")
+      ->required();
+  subs_put->add_option("--format", format, "JSON or PROTOBUF");
+  auto* subs_list = subs->add_subcommand("list", "list subscriptions (secrets are never shown)");
+  subs_list->add_option("--district", district);
 
   try {
     app.parse(argc, argv);
@@ -519,18 +538,68 @@ int main(int argc, char** argv) {
     for (const auto& [k, n] : by_kind) std::cout << "open " << k << ": " << n << "\n";
     return 0;
   }
+  if (tail->parsed()) {
+    // Follows the feed from `after` (default: from the start), printing one line per
+    // alert as it arrives; the cursor is kept between polls.
+    const auto stop_at = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(static_cast<long long>(tail_seconds * 1000));
+    std::string cursor = after;
+    for (;;) {
+      auto r = client.alerts(cursor, 100, district);
+      if (!r) return fail(r.error());
+      for (const auto& al : r->alerts()) {
+        const auto& b = al.breach();
+        std::cout << al.seq() << "  " << al.created_at() << "  " << al.event() << "  " << b.school_id() << "  "
+                  << b.class_id() << "  " << b.date() << "  " << pb::BreachKind_Name(b.kind()) << "  "
+                  << pb::Severity_Name(b.severity()) << "  " << b.detail() << std::endl;
+      }
+      cursor = r->next_cursor();
+      if (r->alerts_size() == 100) continue;  // more waiting: no pause
+      if (tail_seconds > 0 && std::chrono::steady_clock::now() >= stop_at) return 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long long>(interval * 1000)));
+    }
+  }
   if (alerts->parsed()) {
     auto r = client.alerts(after, limit ? limit : 100, district);
     if (!r) return fail(r.error());
     if (json) { print_json(*r); return 0; }
-    Table t({"seq", "created", "school", "class", "date", "kind", "severity", "state"});
+    Table t({"seq", "created", "school", "class", "date", "kind", "severity", "state", "event"});
     for (const auto& al : r->alerts()) {
       const auto& b = al.breach();
       t.add({std::to_string(al.seq()), al.created_at(), b.school_id(), b.class_id(), b.date(),
-             pb::BreachKind_Name(b.kind()), pb::Severity_Name(b.severity()), pb::BreachState_Name(b.state())});
+             pb::BreachKind_Name(b.kind()), pb::Severity_Name(b.severity()), pb::BreachState_Name(b.state()),
+             al.event()});
     }
     std::cout << t.render({true});
     std::cout << "next cursor: " << r->next_cursor() << "\n";
+    return 0;
+  }
+  if (subs_put->parsed()) {
+    pb::Subscription sub;
+    sub.set_subscription_id(sub_id);
+    sub.set_district(district);
+    sub.set_url(url);
+    sub.set_secret(secret);
+    pb::PayloadFormat f{};
+    if (!pb::PayloadFormat_Parse(format, &f) || f == pb::PAYLOAD_FORMAT_UNSPECIFIED) {
+      std::cerr << "hwload: --format " << format << ": must be JSON or PROTOBUF\n";
+      return 2;
+    }
+    sub.set_format(f);
+    auto r = client.put_subscription(sub);
+    if (!r) return fail(r.error());
+    if (json) print_json(*r); else std::cout << "subscription " << r->subscription_id() << " saved: " << r->district() << " -> " << r->url() << " (" << pb::PayloadFormat_Name(r->format()) << ")\n";
+    return 0;
+  }
+  if (subs_list->parsed()) {
+    auto r = client.list_subscriptions(district);
+    if (!r) return fail(r.error());
+    if (json) { print_json(*r); return 0; }
+    Table t({"subscription", "district", "url", "format"});
+    for (const auto& sub : r->subscriptions()) {
+      t.add({sub.subscription_id(), sub.district(), sub.url(), pb::PayloadFormat_Name(sub.format())});
+    }
+    std::cout << t.render();
     return 0;
   }
   return 2;

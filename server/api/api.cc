@@ -103,7 +103,10 @@ std::string Metrics::render() const {
   return out;
 }
 
-Api::Api(core::Service& service) : service_(service) { add_routes(); }
+Api::Api(core::Service& service, std::function<std::string()> extra_metrics)
+    : service_(service), extra_metrics_(std::move(extra_metrics)) {
+  add_routes();
+}
 
 http::Response Api::handle(const Request& req) {
   const auto start = std::chrono::steady_clock::now();
@@ -141,6 +144,7 @@ void Api::add_routes() {
     Response res;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
     res.body = metrics_.render();
+    if (extra_metrics_) res.body += extra_metrics_();
     return res;
   });
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -34,13 +35,15 @@ class Metrics {
 
 class Api {
  public:
-  explicit Api(core::Service& service);
+  // `extra_metrics`, when set, is appended to /metrics (called on the store thread).
+  explicit Api(core::Service& service, std::function<std::string()> extra_metrics = {});
   http::Response handle(const http::Request& req);
   Metrics& metrics() { return metrics_; }
 
  private:
   void add_routes();
   core::Service& service_;
+  std::function<std::string()> extra_metrics_;
   http::Router router_;
   Metrics metrics_;
 };

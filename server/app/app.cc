@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "app/demo.h"
+#include "delivery/dispatcher.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -32,6 +33,7 @@ struct App::Impl {
   asio::io_context store_io;           // the store thread: every Service call
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> store_guard;
   std::unique_ptr<http::HttpServer> server;
+  std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::optional<asio::steady_timer> sweep_timer;
   std::optional<asio::steady_timer> drain_timer;
   std::vector<std::thread> io_threads;
@@ -45,6 +47,33 @@ struct App::Impl {
       asio::post(store_io, [this] { sweep(); });
       schedule_sweep();
     });
+  }
+
+  // Delivery gauges and counters for /metrics; runs on the store thread.
+  std::string delivery_metrics() {
+    const auto s = store->delivery_stats();
+    const auto c = dispatcher->counters();
+    const long long now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock->now().time_since_epoch()).count();
+    const double oldest = s.oldest_pending_created_ms ? (now_ms - s.oldest_pending_created_ms) / 1000.0 : 0.0;
+    std::string out;
+    auto line = [&](const char* name, const char* type, const char* help, double v) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+             std::to_string(v) + "\n";
+    };
+    line("hwload_alert_deliveries_pending", "gauge", "Webhook deliveries not yet made.", static_cast<double>(s.pending));
+    line("hwload_alert_deliveries_delivered", "gauge", "Webhook deliveries made (2xx), all time.",
+         static_cast<double>(s.delivered));
+    line("hwload_alert_deliveries_given_up", "gauge", "Webhook deliveries abandoned after the give-up horizon.",
+         static_cast<double>(s.given_up));
+    line("hwload_alert_delivery_attempts", "gauge", "Webhook delivery attempts recorded, all time.",
+         static_cast<double>(s.attempts));
+    line("hwload_alert_oldest_undelivered_age_seconds", "gauge", "Age of the oldest pending delivery.", oldest);
+    line("hwload_alert_delivery_attempts_total", "counter", "Attempts made since this process started.",
+         static_cast<double>(c.attempts));
+    line("hwload_alert_delivery_failures_total", "counter", "Failed attempts since this process started.",
+         static_cast<double>(c.failed));
+    return out;
   }
 
   void sweep() {
@@ -76,7 +105,17 @@ void App::start() {
   so.utc_offset_minutes = c.utc_offset_minutes;
   so.max_batch_items = c.max_batch_items;
   m.service = std::make_unique<core::Service>(*m.store, m.profiles, *m.clock, *m.ids, so);
-  m.api = std::make_unique<api::Api>(*m.service);
+  delivery::DispatcherOptions dopt;
+  dopt.attempt_timeout = std::chrono::milliseconds(c.delivery_timeout_ms);
+  dopt.first_retry = std::chrono::milliseconds(c.delivery_first_retry_ms);
+  dopt.max_backoff = std::chrono::seconds(c.delivery_max_backoff_seconds);
+  dopt.give_up_after = std::chrono::hours(c.delivery_give_up_hours);
+  dopt.poll_interval = std::chrono::milliseconds(c.delivery_poll_interval_ms);
+  dopt.max_in_flight = c.delivery_max_in_flight;
+  m.dispatcher = std::make_unique<delivery::Dispatcher>(
+      m.io, [this](std::function<void()> work) { asio::post(impl_->store_io, std::move(work)); }, *m.store, *m.clock,
+      dopt, m.log);
+  m.api = std::make_unique<api::Api>(*m.service, [&m] { return m.delivery_metrics(); });
   m.log->info("store {} ready (schema version {})", c.db, m.store->schema_version());
   if (c.demo) load_demo(*m.service, *m.log);
   m.sweep();
@@ -89,7 +128,12 @@ void App::start() {
   ho.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
   ho.max_connections = c.max_connections;
   m.server = std::make_unique<http::HttpServer>(
-      m.io, ho, [api = m.api.get()](const http::Request& req) { return api->handle(req); },
+      m.io, ho,
+      [&m](const http::Request& req) {
+        http::Response res = m.api->handle(req);
+        if (req.method != "GET") m.dispatcher->poke();  // a change may have written alerts
+        return res;
+      },
       [this](std::function<void()> work) { asio::post(impl_->store_io, std::move(work)); }, m.log);
   m.server->start();
   m.log->info("hwload-server listening on {}:{}", ho.host, m.server->port());
@@ -100,6 +144,7 @@ void App::start() {
 
   m.sweep_timer.emplace(m.io);
   m.schedule_sweep();
+  m.dispatcher->start();
   m.store_guard.emplace(asio::make_work_guard(m.store_io));
   m.store_thread = std::thread([&m] { m.store_io.run(); });
   for (int i = 0; i < std::max(1, c.threads); ++i) m.io_threads.emplace_back([&m] { m.io.run(); });
@@ -112,6 +157,7 @@ void App::stop() {
   if (!m.server) return;
   std::call_once(m.stopped, [&m] {
     m.log->info("draining: no new connections; waiting for requests in flight");
+    m.dispatcher->stop();
     asio::post(m.io, [&m] {
       if (m.sweep_timer) m.sweep_timer->cancel();
       m.drain_timer.emplace(m.io, std::chrono::seconds(m.config.drain_timeout_seconds));

@@ -108,6 +108,12 @@ Status load_config_file(const std::string& path, Config& c) {
   HWLOAD_RETURN_IF_ERROR(read_int(t, "limits", "drain_timeout_seconds", c.drain_timeout_seconds, 0, 600));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "limits", "max_connections", c.max_connections, 1, 1000000));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "limits", "max_batch_items", c.max_batch_items, 1, 1000000));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "timeout_ms", c.delivery_timeout_ms, 10, 600000));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "first_retry_ms", c.delivery_first_retry_ms, 1, 2000));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "max_backoff_seconds", c.delivery_max_backoff_seconds, 1, 86400));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "give_up_hours", c.delivery_give_up_hours, 1, 24 * 365));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "poll_interval_ms", c.delivery_poll_interval_ms, 10, 60000));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "max_in_flight", c.delivery_max_in_flight, 1, 10000));
   if (const auto* profiles = t["profiles"].as_table()) {
     const analytics::ProfileSet builtin;
     for (const auto& [key, node] : *profiles) {

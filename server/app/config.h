@@ -27,6 +27,14 @@ struct Config {
   int max_batch_items = 5000;
   int sweep_interval_seconds = 3600;  // flexible no-homework week checks
 
+  // Webhook delivery ([delivery]).
+  int delivery_timeout_ms = 5000;
+  int delivery_first_retry_ms = 1000;
+  int delivery_max_backoff_seconds = 300;
+  int delivery_give_up_hours = 168;
+  int delivery_poll_interval_ms = 250;
+  int delivery_max_in_flight = 32;
+
   // Profiles from the file: override a built-in profile of the same name or add one.
   std::vector<analytics::PolicyProfile> profiles;
 };

@@ -500,7 +500,7 @@ void Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Da
     b.set_state(pb::OPEN);
     b.set_opened_at(stamp);
     store_.insert_breach(b);
-    write_alert(ctx, b);
+    write_alert(ctx, b, "OPENED");
   }
   for (const auto& b : open) {
     const bool is_repeated = b.kind() == pb::REPEATED;
@@ -513,13 +513,15 @@ void Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Da
     pb::Breach resolved = b;
     resolved.set_state(pb::RESOLVED);
     resolved.set_resolved_at(stamp);
-    write_alert(ctx, resolved);
+    write_alert(ctx, resolved, "RESOLVED");
   }
 }
 
-void Service::write_alert(const SchoolContext& ctx, const pb::Breach& b) {
+void Service::write_alert(const SchoolContext& ctx, const pb::Breach& b, const char* event) {
   if (static_cast<int>(b.severity()) < static_cast<int>(ctx.profile->alert_min_severity)) return;
-  store_.insert_alert(ids_.next(), b, ctx.school.district(), now());
+  const auto t = clock_.now();
+  store_.insert_alert(ids_.next(), b, ctx.school.district(), event, format_rfc3339(t),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
 void Service::reevaluate_school(const SchoolContext& ctx) {
@@ -733,10 +735,16 @@ StatusOr<pb::Breach> Service::acknowledge(const std::string& breach_id, const pb
   HWLOAD_RETURN_IF_ERROR(check_text("note", req.note(), 2000, false));
   HWLOAD_RETURN_IF_ERROR(check_text("acknowledged_by", req.acknowledged_by(), 100, false));
   store::Transaction tx(store_.db());
-  if (!store_.breach(breach_id)) return Status::not_found("unknown breach \"" + breach_id + "\"");
+  const auto before = store_.breach(breach_id);
+  if (!before) {
+    return Status(Code::kNotFound, "unknown breach \"" + breach_id + "\"",
+                  {{"breach_id", "must name a breach (got \"" + breach_id + "\")"}});
+  }
   store_.acknowledge_breach(breach_id, req.acknowledged_by().empty() ? "unnamed" : req.acknowledged_by(), req.note(),
                             now());
   auto b = store_.breach(breach_id);
+  // The bureau sees the acknowledgement in its feed, as it saw the breach open.
+  if (auto ctx = load_school(b->school_id()); ctx.is_ok()) write_alert(*ctx, *b, "ACKNOWLEDGED");
   tx.commit();
   return *b;
 }

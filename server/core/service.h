@@ -116,7 +116,9 @@ class Service {
   void reevaluate_school(const SchoolContext& ctx);
   void sync_breaches(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
                      const std::vector<analytics::Finding>& desired, bool repeated_only);
-  void write_alert(const SchoolContext& ctx, const pb::Breach& b);
+  // Writes the outbox row for a BREACH/SERIOUS breach event (OPENED, RESOLVED,
+  // ACKNOWLEDGED), in the caller's transaction.
+  void write_alert(const SchoolContext& ctx, const pb::Breach& b, const char* event);
   std::vector<pb::Warning> warnings_for(
       const std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
   pb::DayLoad day_load(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,

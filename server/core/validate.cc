@@ -128,8 +128,11 @@ Status validate_subscription(const pb::Subscription& sub) {
   HWLOAD_RETURN_IF_ERROR(check_id("subscription_id", sub.subscription_id()));
   HWLOAD_RETURN_IF_ERROR(check_text("district", sub.district(), 100, true));
   HWLOAD_RETURN_IF_ERROR(check_text("url", sub.url(), 2000, true));
-  if (sub.url().rfind("http://", 0) != 0 && sub.url().rfind("https://", 0) != 0) {
-    return Status::invalid("url", "must start with http:// or https://");
+  if (sub.url().rfind("https://", 0) == 0) {
+    return Status::invalid("url", "https:// webhooks are not supported yet: use http:// (e.g. a TLS-terminating proxy)");
+  }
+  if (sub.url().rfind("http://", 0) != 0 || sub.url().size() <= 7) {
+    return Status::invalid("url", "must be an http:// URL");
   }
   if (sub.secret().size() < 16) return Status::invalid("secret", "must be at least 16 bytes");
   HWLOAD_RETURN_IF_ERROR(check_text("secret", sub.secret(), 256, true));

@@ -9,7 +9,7 @@ using analytics::Date;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE schools(
   school_id TEXT PRIMARY KEY,
@@ -99,6 +99,22 @@ CREATE TABLE subscriptions(
   secret TEXT NOT NULL,
   format INTEGER NOT NULL,
   updated_at TEXT NOT NULL);
+)sql",
+    // 2: webhook delivery state, and what each alert says happened.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN event TEXT NOT NULL DEFAULT '';
+CREATE TABLE deliveries(
+  subscription_id TEXT NOT NULL,
+  seq INTEGER NOT NULL REFERENCES alerts(seq),
+  school_id TEXT NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  delivered_at TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (subscription_id, seq)) WITHOUT ROWID;
+CREATE INDEX deliveries_queue ON deliveries(state, subscription_id, school_id, seq);
 )sql",
 };
 
@@ -558,23 +574,35 @@ std::vector<pb::Breach> Store::breaches(const BreachFilter& f, int limit) {
 }
 
 int64_t Store::insert_alert(const std::string& alert_id, const pb::Breach& breach, const std::string& district,
-                            const std::string& now) {
+                            const std::string& event, const std::string& now, int64_t now_ms) {
   std::string body;
   breach.SerializeToString(&body);
-  db_->prepare("INSERT INTO alerts(alert_id, breach_id, school_id, district, breach, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+  db_->prepare(
+         "INSERT INTO alerts(alert_id, breach_id, school_id, district, breach, created_at, event) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?)")
       .bind(1, alert_id)
       .bind(2, breach.breach_id())
       .bind(3, breach.school_id())
       .bind(4, district)
       .bind_blob(5, body)
       .bind(6, now)
+      .bind(7, event)
       .exec();
-  return db_->last_insert_rowid();
+  const int64_t seq = db_->last_insert_rowid();
+  db_->prepare(
+         "INSERT INTO deliveries(subscription_id, seq, school_id, created_ms, next_attempt_ms) "
+         "SELECT subscription_id, ?1, ?2, ?3, ?3 FROM subscriptions WHERE district = ?4")
+      .bind(1, seq)
+      .bind(2, breach.school_id())
+      .bind(3, now_ms)
+      .bind(4, district)
+      .exec();
+  return seq;
 }
 
 std::vector<pb::Alert> Store::alerts_after(int64_t seq, int limit, const std::string& district) {
   Stmt& s = db_->prepare(
-      "SELECT seq, alert_id, breach, created_at, district FROM alerts WHERE seq > ?1 AND (?2 = '' OR district = ?2) "
+      "SELECT seq, alert_id, breach, created_at, district, event FROM alerts WHERE seq > ?1 AND (?2 = '' OR district = ?2) "
       "ORDER BY seq LIMIT ?3");
   s.bind(1, seq).bind(2, district).bind(3, limit);
   std::vector<pb::Alert> out;
@@ -585,6 +613,7 @@ std::vector<pb::Alert> Store::alerts_after(int64_t seq, int limit, const std::st
     a.mutable_breach()->ParseFromString(s.text(2));
     a.set_created_at(s.text(3));
     a.set_district(s.text(4));
+    a.set_event(s.text(5));
   }
   return out;
 }
@@ -617,6 +646,85 @@ std::vector<pb::Subscription> Store::subscriptions(const std::string& district) 
     sub.set_secret(s.text(3));
     sub.set_format(static_cast<pb::PayloadFormat>(s.int32(4)));
   }
+  return out;
+}
+
+std::vector<Store::Delivery> Store::due_deliveries(int64_t now_ms, int limit) {
+  Stmt& s = db_->prepare(
+      "SELECT d.subscription_id, d.seq, d.school_id, d.attempts, d.created_ms, s.url, s.secret, s.format, "
+      "a.alert_id, a.breach, a.created_at, a.district, a.event "
+      "FROM deliveries d JOIN subscriptions s ON s.subscription_id = d.subscription_id "
+      "JOIN alerts a ON a.seq = d.seq "
+      "WHERE d.state = 0 AND d.next_attempt_ms <= ?1 AND d.seq = (SELECT MIN(q.seq) FROM deliveries q "
+      "WHERE q.state = 0 AND q.subscription_id = d.subscription_id AND q.school_id = d.school_id) "
+      "ORDER BY d.seq LIMIT ?2");
+  s.bind(1, now_ms).bind(2, limit);
+  std::vector<Delivery> out;
+  while (s.step()) {
+    Delivery& d = out.emplace_back();
+    d.subscription_id = s.text(0);
+    d.seq = s.int64(1);
+    d.school_id = s.text(2);
+    d.attempts = s.int32(3);
+    d.created_ms = s.int64(4);
+    d.url = s.text(5);
+    d.secret = s.text(6);
+    d.format = s.int32(7);
+    d.alert.set_seq(d.seq);
+    d.alert.set_alert_id(s.text(8));
+    d.alert.mutable_breach()->ParseFromString(s.text(9));
+    d.alert.set_created_at(s.text(10));
+    d.alert.set_district(s.text(11));
+    d.alert.set_event(s.text(12));
+  }
+  return out;
+}
+
+void Store::delivery_succeeded(const std::string& subscription_id, int64_t seq, const std::string& now) {
+  db_->prepare(
+         "UPDATE deliveries SET state = 1, attempts = attempts + 1, delivered_at = ?3, last_error = '' "
+         "WHERE subscription_id = ?1 AND seq = ?2")
+      .bind(1, subscription_id)
+      .bind(2, seq)
+      .bind(3, now)
+      .exec();
+}
+
+void Store::delivery_failed(const std::string& subscription_id, int64_t seq, int64_t next_attempt_ms,
+                            const std::string& error) {
+  db_->prepare(
+         "UPDATE deliveries SET attempts = attempts + 1, next_attempt_ms = ?3, last_error = ?4 "
+         "WHERE subscription_id = ?1 AND seq = ?2")
+      .bind(1, subscription_id)
+      .bind(2, seq)
+      .bind(3, next_attempt_ms)
+      .bind(4, error)
+      .exec();
+}
+
+void Store::delivery_given_up(const std::string& subscription_id, int64_t seq, const std::string& error) {
+  db_->prepare(
+         "UPDATE deliveries SET state = 2, attempts = attempts + 1, last_error = ?3 "
+         "WHERE subscription_id = ?1 AND seq = ?2")
+      .bind(1, subscription_id)
+      .bind(2, seq)
+      .bind(3, error)
+      .exec();
+}
+
+Store::DeliveryStats Store::delivery_stats() {
+  Stmt& s = db_->prepare(
+      "SELECT COALESCE(SUM(state = 0), 0), COALESCE(SUM(state = 1), 0), COALESCE(SUM(state = 2), 0), "
+      "COALESCE(SUM(attempts), 0), COALESCE(MIN(CASE WHEN state = 0 THEN created_ms END), 0) FROM deliveries");
+  DeliveryStats out;
+  if (s.step()) {
+    out.pending = s.int64(0);
+    out.delivered = s.int64(1);
+    out.given_up = s.int64(2);
+    out.attempts = s.int64(3);
+    out.oldest_pending_created_ms = s.int64(4);
+  }
+  s.reset();
   return out;
 }
 

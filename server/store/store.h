@@ -96,14 +96,39 @@ class Store {
                                          analytics::Date from, analytics::Date to);
   std::vector<pb::Breach> breaches(const BreachFilter& filter, int limit);
 
-  // Alerts: the outbox, written in the transaction of the breach change.
+  // Alerts: the outbox, written in the transaction of the breach change, with one
+  // pending delivery per subscription of the district.
   int64_t insert_alert(const std::string& alert_id, const pb::Breach& breach, const std::string& district,
-                       const std::string& now);
+                       const std::string& event, const std::string& now, int64_t now_ms);
   std::vector<pb::Alert> alerts_after(int64_t seq, int limit, const std::string& district /*empty: all*/);
 
   // Subscriptions.
   void put_subscription(const pb::Subscription& s, const std::string& now);
   std::vector<pb::Subscription> subscriptions(const std::string& district /*empty: all*/);
+
+  // Webhook deliveries. Each (subscription, school) is a queue in seq order: only its
+  // oldest pending delivery is ever due, so a failing alert holds back later alerts
+  // of the same school and subscription only.
+  struct Delivery {
+    std::string subscription_id;
+    int64_t seq = 0;
+    std::string school_id;
+    int attempts = 0;
+    int64_t created_ms = 0;
+    std::string url, secret;
+    int format = 0;
+    pb::Alert alert;
+  };
+  std::vector<Delivery> due_deliveries(int64_t now_ms, int limit);
+  void delivery_succeeded(const std::string& subscription_id, int64_t seq, const std::string& now);
+  void delivery_failed(const std::string& subscription_id, int64_t seq, int64_t next_attempt_ms,
+                       const std::string& error);
+  void delivery_given_up(const std::string& subscription_id, int64_t seq, const std::string& error);
+  struct DeliveryStats {
+    int64_t pending = 0, delivered = 0, given_up = 0, attempts = 0;
+    int64_t oldest_pending_created_ms = 0;  // 0: none pending
+  };
+  DeliveryStats delivery_stats();
 
  private:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}

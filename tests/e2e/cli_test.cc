@@ -642,7 +642,9 @@ TEST_F(Cli, BreachesAckComplianceAndAlertsShowExactFigures) {
   // An unknown breach id is refused.
   r = hw({"ack", "no-such-breach", "--by", "张老师"});
   EXPECT_EQ(r.exit_code, kRefused) << show(r);
-  EXPECT_EQ(r.err, "hwload: 404 NOT_FOUND: unknown breach \"no-such-breach\"\n");
+  EXPECT_EQ(r.err,
+            "hwload: 404 NOT_FOUND: unknown breach \"no-such-breach\"\n"
+            "  breach_id: must name a breach (got \"no-such-breach\")\n");
 
   // Compliance. Student-days: Tue 3 reported (70, 80 over; 40 within), Wed 2 within:
   // 3 of 5. Class-days with counted homework: c2a Mon (cap 0: over), c5a Tue (mean
@@ -666,19 +668,24 @@ TEST_F(Cli, BreachesAckComplianceAndAlertsShowExactFigures) {
   EXPECT_EQ(ls[1], "student-days within the cap: 3 of 5 (60.0%)");
   EXPECT_EQ(ls[2], "class-days over the cap: 2 of 3");
 
-  // Alerts: the two BREACH-severity breaches, oldest first; the WARNING is not an alert.
+  // Alerts: the two BREACH-severity breaches opening, then the acknowledgement of the
+  // measured one, oldest first; the WARNING is not an alert.
   r = hw({"alerts"});
   EXPECT_EQ(r.exit_code, kOk) << show(r);
   auto alerts = alert_rows(r.out);
-  ASSERT_EQ(alerts.size(), 2u) << r.out;
-  for (const auto& a : alerts) ASSERT_EQ(a.size(), 8u) << r.out;
+  ASSERT_EQ(alerts.size(), 3u) << r.out;
+  for (const auto& a : alerts) ASSERT_EQ(a.size(), 9u) << r.out;
   EXPECT_EQ(std::vector<std::string>(alerts[0].begin() + 2, alerts[0].end()),
-            (std::vector<std::string>{"s1", "c2a", "2026-11-16", "WRITTEN_FORBIDDEN", "BREACH", "OPEN"}));
+            (std::vector<std::string>{"s1", "c2a", "2026-11-16", "WRITTEN_FORBIDDEN", "BREACH", "OPEN", "OPENED"}));
   EXPECT_EQ(std::vector<std::string>(alerts[1].begin() + 2, alerts[1].end()),
-            (std::vector<std::string>{"s1", "c5a", "2026-11-17", "MEASURED_OVER_CAP", "BREACH", "OPEN"}));
-  const std::string seq1 = alerts[0][0], seq2 = alerts[1][0];
+            (std::vector<std::string>{"s1", "c5a", "2026-11-17", "MEASURED_OVER_CAP", "BREACH", "OPEN", "OPENED"}));
+  EXPECT_EQ(std::vector<std::string>(alerts[2].begin() + 2, alerts[2].end()),
+            (std::vector<std::string>{"s1", "c5a", "2026-11-17", "MEASURED_OVER_CAP", "BREACH", "OPEN",
+                                      "ACKNOWLEDGED"}));
+  const std::string seq1 = alerts[0][0], seq2 = alerts[1][0], seq3 = alerts[2][0];
   EXPECT_LT(std::stoll(seq1), std::stoll(seq2));
-  EXPECT_EQ(lines_of(r.out).back(), "next cursor: c1_" + seq2);
+  EXPECT_LT(std::stoll(seq2), std::stoll(seq3));
+  EXPECT_EQ(lines_of(r.out).back(), "next cursor: c1_" + seq3);
 
   // Paging with the cursor.
   r = hw({"alerts", "--limit", "1"});
@@ -687,17 +694,17 @@ TEST_F(Cli, BreachesAckComplianceAndAlertsShowExactFigures) {
   ASSERT_EQ(alerts.size(), 1u) << r.out;
   EXPECT_EQ(alerts[0][0], seq1);
   EXPECT_EQ(lines_of(r.out).back(), "next cursor: c1_" + seq1);
-  r = hw({"alerts", "--after", "c1_" + seq1});
+  r = hw({"alerts", "--after", "c1_" + seq1, "--limit", "1"});
   alerts = alert_rows(r.out);
   ASSERT_EQ(alerts.size(), 1u) << r.out;
   EXPECT_EQ(alerts[0][5], "MEASURED_OVER_CAP");
   EXPECT_EQ(lines_of(r.out).back(), "next cursor: c1_" + seq2);
-  r = hw({"alerts", "--after", "c1_" + seq2});
+  r = hw({"alerts", "--after", "c1_" + seq3});
   EXPECT_EQ(r.exit_code, kOk) << show(r);
   EXPECT_TRUE(alert_rows(r.out).empty()) << r.out;
-  EXPECT_EQ(lines_of(r.out).back(), "next cursor: c1_" + seq2);
+  EXPECT_EQ(lines_of(r.out).back(), "next cursor: c1_" + seq3);
   r = hw({"alerts", "--district", "海淀区"});
-  EXPECT_EQ(alert_rows(r.out).size(), 2u) << r.out;
+  EXPECT_EQ(alert_rows(r.out).size(), 3u) << r.out;
   r = hw({"alerts", "--district", "朝阳区"});
   EXPECT_TRUE(alert_rows(r.out).empty()) << r.out;
 }

@@ -349,7 +349,7 @@ TEST_P(ApiTest, SubscriptionIsStoredAndItsSecretNeverEchoed) {
   pb::Subscription s;
   s.set_subscription_id("bureau-d1");
   s.set_district("d1");
-  s.set_url("https://bureau.example/hooks/hwload");
+  s.set_url("http://bureau.example/hooks/hwload");
   s.set_secret("0123456789abcdef0123");
   s.set_format(pb::PROTOBUF);
   auto r = client_->put_subscription(s);
