@@ -24,7 +24,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-TestServer::TestServer(app::Config config) : config_(std::move(config)), clock_(default_now()) {
+TestServer::TestServer(app::Config config, bool running_clock)
+    : config_(std::move(config)), clock_(default_now(), running_clock) {
   config_.listen = "127.0.0.1:0";
   config_.db = db_path();
   config_.threads = 2;

@@ -31,7 +31,9 @@ class TempDir {
 
 class TestServer {
  public:
-  explicit TestServer(app::Config config = {});
+  // `running_clock`: the injected clock starts at default_now() and moves on in real
+  // time (for retries and timers); otherwise it stays where the test sets it.
+  explicit TestServer(app::Config config = {}, bool running_clock = false);
   ~TestServer();
 
   uint16_t port() const { return app_->port(); }
