@@ -319,6 +319,8 @@ int main(int argc, char** argv) {
   double interval = 2.0, tail_seconds = 0;
   tail->add_option("--interval", interval, "seconds between polls (default 2)")->check(CLI::Range(0.05, 3600.0));
   tail->add_option("--seconds", tail_seconds, "stop after this many seconds (default: never)");
+  tail->add_option("--after", after, "start after this cursor (default: the first alert)");
+  tail->add_option("--district", district);
 
   auto* subs = app.add_subcommand("subscriptions", "a bureau's webhooks for its district's alerts");
   subs->require_subcommand(1);

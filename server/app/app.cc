@@ -2,6 +2,7 @@
 
 #include <boost/asio.hpp>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -58,8 +59,10 @@ struct App::Impl {
     const double oldest = s.oldest_pending_created_ms ? (now_ms - s.oldest_pending_created_ms) / 1000.0 : 0.0;
     std::string out;
     auto line = [&](const char* name, const char* type, const char* help, double v) {
+      char value[32];
+      std::snprintf(value, sizeof value, "%.15g", v);
       out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-             std::to_string(v) + "\n";
+             value + "\n";
     };
     line("hwload_alert_deliveries_pending", "gauge", "Webhook deliveries not yet made.", static_cast<double>(s.pending));
     line("hwload_alert_deliveries_delivered", "gauge", "Webhook deliveries made (2xx), all time.",
