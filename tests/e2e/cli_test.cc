@@ -827,3 +827,40 @@ TEST_F(Cli, DemoServerListsEveryBreachKind) {
 
 }  // namespace
 }  // namespace hwload::testing
+
+namespace hwload::testing {
+namespace {
+
+TEST_F(Cli, SubscriptionsPutListAndAlertsTailFollowTheFeed) {
+  start();
+  register_school();
+  EXPECT_EQ(ok({"subscriptions", "put", "bureau-hd", "--district", "海淀区", "--url", "http://127.0.0.1:9/hook",
+                "--secret", "0123456789abcdef-secret", "--format", "PROTOBUF"}),
+            "subscription bureau-hd saved: 海淀区 -> http://127.0.0.1:9/hook (PROTOBUF)\n");
+  const auto list = lines_of(ok({"subscriptions", "list"}));
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(tokens(list[1]), (std::vector<std::string>{"bureau-hd", "海淀区", "http://127.0.0.1:9/hook", "PROTOBUF"}));
+  EXPECT_EQ(ok({"--json", "subscriptions", "list"}).find("0123456789abcdef"), std::string::npos);  // never shown
+  auto bad = hw({"subscriptions", "put", "b2", "--district", "海淀区", "--url", "http://x/h", "--secret", "short"});
+  EXPECT_EQ(bad.exit_code, kRefused) << show(bad);
+  EXPECT_NE(bad.err.find("secret: must be at least 16 bytes"), std::string::npos) << bad.err;
+
+  ok({"class", "put", "s1", "c1a", "--grade", "1", "--name", "一年级1班"});
+  ok({"assign", "--id", "g1", "--school", "s1", "--class", "c1a", "--teacher", "t", "--subject", "数学", "--date",
+      "2026-11-17", "--minutes", "10"});
+  ok({"withdraw", "g1"});
+  // tail prints each alert once, oldest first, and keeps following until --seconds.
+  const auto tail = lines_of(ok({"alerts", "tail", "--interval", "0.1", "--seconds", "0.5"}));
+  ASSERT_EQ(tail.size(), 2u);
+  const auto first = tokens(tail[0]);
+  ASSERT_GE(first.size(), 8u) << tail[0];
+  EXPECT_EQ(std::vector<std::string>(first.begin() + 2, first.begin() + 8),
+            (std::vector<std::string>{"OPENED", "s1", "c1a", "2026-11-17", "WRITTEN_FORBIDDEN", "BREACH"}));
+  EXPECT_EQ(tokens(tail[1])[2], "RESOLVED");
+  const auto after_first = lines_of(ok({"alerts", "tail", "--after", "c1_" + tokens(tail[0])[0], "--seconds", "0.2"}));
+  ASSERT_EQ(after_first.size(), 1u);
+  EXPECT_EQ(tokens(after_first[0])[2], "RESOLVED");
+}
+
+}  // namespace
+}  // namespace hwload::testing

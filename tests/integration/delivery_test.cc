@@ -284,3 +284,39 @@ TEST(Delivery, HttpsWebhooksAreRefusedUntilSupported) {
 
 }  // namespace
 }  // namespace hwload::testing
+
+namespace hwload::testing {
+namespace {
+
+// Which severities are pushed is a profile setting (graded handling, POLICY.md R7).
+TEST(GradedAlerts, AProfileCanPushOnlySeriousBreachesOrWarningsToo) {
+  auto kinds_alerted = [](analytics::Severity min) {
+    app::Config config;
+    analytics::PolicyProfile p = *analytics::ProfileSet().find("national");
+    p.name = "graded";
+    p.alert_min_severity = min;
+    config.profiles.push_back(p);
+    TestServer server(config);
+    auto c = server.client();
+    seed_school(*c, "graded");
+    pb::AssignmentBatch b;
+    *b.add_assignments() = assignment("w1", "c2", "2026-11-16", 10);  // WRITTEN_FORBIDDEN x3 -> REPEATED
+    *b.add_assignments() = assignment("w2", "c2", "2026-11-17", 10);
+    *b.add_assignments() = assignment("w3", "c2", "2026-11-18", 10);
+    *b.add_assignments() = assignment("p1", "c5", "2026-11-18", 70);  // PLANNED_OVER_CAP (WARNING)
+    EXPECT_TRUE(c->post_assignments(b).ok());
+    std::multiset<std::string> kinds;
+    auto page = c->alerts("", 100);
+    for (const auto& a : page->alerts()) kinds.insert(pb::BreachKind_Name(a.breach().kind()));
+    return kinds;
+  };
+  EXPECT_EQ(kinds_alerted(analytics::Severity::kSerious), (std::multiset<std::string>{"REPEATED"}));
+  EXPECT_EQ(kinds_alerted(analytics::Severity::kBreach),
+            (std::multiset<std::string>{"WRITTEN_FORBIDDEN", "WRITTEN_FORBIDDEN", "WRITTEN_FORBIDDEN", "REPEATED"}));
+  EXPECT_EQ(kinds_alerted(analytics::Severity::kWarning),
+            (std::multiset<std::string>{"WRITTEN_FORBIDDEN", "WRITTEN_FORBIDDEN", "WRITTEN_FORBIDDEN", "REPEATED",
+                                        "PLANNED_OVER_CAP"}));
+}
+
+}  // namespace
+}  // namespace hwload::testing
