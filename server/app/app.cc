@@ -115,6 +115,7 @@ void App::start() {
   dopt.give_up_after = std::chrono::hours(c.delivery_give_up_hours);
   dopt.poll_interval = std::chrono::milliseconds(c.delivery_poll_interval_ms);
   dopt.max_in_flight = c.delivery_max_in_flight;
+  dopt.ca_file = c.delivery_ca_file;
   m.dispatcher = std::make_unique<delivery::Dispatcher>(
       m.io, [this](std::function<void()> work) { asio::post(impl_->store_io, std::move(work)); }, *m.store, *m.clock,
       dopt, m.log);

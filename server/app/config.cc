@@ -114,6 +114,7 @@ Status load_config_file(const std::string& path, Config& c) {
   HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "give_up_hours", c.delivery_give_up_hours, 1, 24 * 365));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "poll_interval_ms", c.delivery_poll_interval_ms, 10, 60000));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "max_in_flight", c.delivery_max_in_flight, 1, 10000));
+  if (auto v = t["delivery"]["ca_file"].value<std::string>()) c.delivery_ca_file = *v;
   if (const auto* profiles = t["profiles"].as_table()) {
     const analytics::ProfileSet builtin;
     for (const auto& [key, node] : *profiles) {

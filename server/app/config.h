@@ -34,6 +34,7 @@ struct Config {
   int delivery_give_up_hours = 168;
   int delivery_poll_interval_ms = 250;
   int delivery_max_in_flight = 32;
+  std::string delivery_ca_file;  // PEM CAs trusted for https receivers, beside the system's
 
   // Profiles from the file: override a built-in profile of the same name or add one.
   std::vector<analytics::PolicyProfile> profiles;

@@ -128,12 +128,10 @@ Status validate_subscription(const pb::Subscription& sub) {
   HWLOAD_RETURN_IF_ERROR(check_id("subscription_id", sub.subscription_id()));
   HWLOAD_RETURN_IF_ERROR(check_text("district", sub.district(), 100, true));
   HWLOAD_RETURN_IF_ERROR(check_text("url", sub.url(), 2000, true));
-  if (sub.url().rfind("https://", 0) == 0) {
-    return Status::invalid("url", "https:// webhooks are not supported yet: use http:// (e.g. a TLS-terminating proxy)");
-  }
-  if (sub.url().rfind("http://", 0) != 0 || sub.url().size() <= 7) {
-    return Status::invalid("url", "must be an http:// URL");
-  }
+  const bool http = sub.url().rfind("http://", 0) == 0 && sub.url().size() > 7;
+  const bool https = sub.url().rfind("https://", 0) == 0 && sub.url().size() > 8;
+  if (!http && !https) return Status::invalid("url", "must be an http:// or https:// URL");
+  if (sub.url().find_first_of(" \t\r\n") != std::string::npos) return Status::invalid("url", "must not contain spaces");
   if (sub.secret().size() < 16) return Status::invalid("secret", "must be at least 16 bytes");
   HWLOAD_RETURN_IF_ERROR(check_text("secret", sub.secret(), 256, true));
   if (!pb::PayloadFormat_IsValid(sub.format())) return Status::invalid("format", "must be JSON or PROTOBUF");

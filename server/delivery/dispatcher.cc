@@ -28,14 +28,14 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
  public:
   Impl(asio::io_context& io, StorePoster post_store, store::Store& store, const Clock& clock, DispatcherOptions o,
        std::shared_ptr<spdlog::logger> log)
-      : io_(io),
-        strand_(asio::make_strand(io)),
+      : strand_(asio::make_strand(io)),
         timer_(strand_),
         post_store_(std::move(post_store)),
         store_(store),
         clock_(clock),
         options_(o),
         log_(std::move(log)),
+        webhooks_(io, o.ca_file),
         rng_(std::random_device{}()) {}
 
   void start() {
@@ -122,12 +122,12 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
       ++counters_.attempts;
     }
     auto shared = std::make_shared<store::Store::Delivery>(std::move(d));
-    post_webhook(io_, url, std::move(body), std::move(headers), options_.attempt_timeout,
-                 [self = shared_from_this(), shared](PostResult r) {
-                   asio::post(self->strand_, [self, shared, r = std::move(r)]() mutable {
-                     self->record(std::move(*shared), std::move(r));
+    webhooks_.post(url, std::move(body), std::move(headers), options_.attempt_timeout,
+                   [self = shared_from_this(), shared](PostResult r) {
+                     asio::post(self->strand_, [self, shared, r = std::move(r)]() mutable {
+                       self->record(std::move(*shared), std::move(r));
+                     });
                    });
-                 });
   }
 
   // On the strand: records the outcome on the store thread, then frees the queue.
@@ -173,7 +173,6 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
     });
   }
 
-  asio::io_context& io_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
   StorePoster post_store_;
@@ -181,6 +180,7 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
   const Clock& clock_;
   DispatcherOptions options_;
   std::shared_ptr<spdlog::logger> log_;
+  WebhookClient webhooks_;
   std::mt19937 rng_;
   bool stopped_ = false;
   bool polling_ = false;

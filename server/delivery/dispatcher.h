@@ -37,6 +37,7 @@ struct DispatcherOptions {
   std::chrono::hours give_up_after{24 * 7};
   std::chrono::milliseconds poll_interval{250};
   int max_in_flight = 32;
+  std::string ca_file;  // extra PEM CA certificates trusted for https receivers
 };
 
 struct DispatcherCounters {

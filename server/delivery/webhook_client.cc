@@ -1,33 +1,46 @@
 #include "delivery/webhook_client.h"
 
+#include <openssl/ssl.h>
+
 #include <utility>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace hwload::delivery {
 
 namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 bool parse_webhook_url(const std::string& url, WebhookUrl& out) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) return false;
-  std::string rest = url.substr(scheme.size());
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    out.tls = false;
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    out.tls = true;
+    rest = url.substr(8);
+  } else {
+    return false;
+  }
   const auto slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
   out.target = slash == std::string::npos ? "/" : rest.substr(slash);
   if (authority.empty()) return false;
   const auto colon = authority.rfind(':');
-  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
+  const auto bracket = authority.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
     out.host = authority.substr(0, colon);
     out.port = authority.substr(colon + 1);
   } else {
     out.host = authority;
-    out.port = "80";
+    out.port = out.tls ? "443" : "80";
   }
   if (out.host.size() > 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
   return !out.host.empty() && !out.port.empty() && out.port.find_first_not_of("0123456789") == std::string::npos;
@@ -35,10 +48,18 @@ bool parse_webhook_url(const std::string& url, WebhookUrl& out) {
 
 namespace {
 
-class Attempt : public std::enable_shared_from_this<Attempt> {
+// One attempt over a plain or TLS stream. `Stream` is beast::tcp_stream or
+// beast::ssl_stream<beast::tcp_stream>.
+template <typename Stream>
+class Attempt : public std::enable_shared_from_this<Attempt<Stream>> {
  public:
-  Attempt(asio::io_context& io, std::chrono::milliseconds timeout, std::function<void(PostResult)> done)
-      : resolver_(asio::make_strand(io)), stream_(resolver_.get_executor()), timeout_(timeout), done_(std::move(done)) {}
+  template <typename... StreamArgs>
+  Attempt(asio::io_context& io, std::chrono::milliseconds timeout, std::function<void(PostResult)> done,
+          StreamArgs&&... args)
+      : resolver_(asio::make_strand(io)),
+        stream_(resolver_.get_executor(), std::forward<StreamArgs>(args)...),
+        timeout_(timeout),
+        done_(std::move(done)) {}
 
   void run(const WebhookUrl& url, std::string body, const std::map<std::string, std::string>& headers) {
     req_.method(bhttp::verb::post);
@@ -50,33 +71,63 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
     req_.body() = std::move(body);
     req_.keep_alive(false);
     req_.prepare_payload();
-    stream_.expires_after(timeout_);
-    resolver_.async_resolve(url.host, url.port, [self = shared_from_this()](beast::error_code ec, auto results) {
+    if constexpr (kTls) {
+      // SNI and the name (or address) the certificate must carry.
+      if (!SSL_set_tlsext_host_name(stream_.native_handle(), url.host.c_str())) {
+        return finish(0, "TLS: cannot set the server name");
+      }
+      stream_.set_verify_callback(ssl::host_name_verification(url.host));
+    }
+    tcp_layer().expires_after(timeout_);
+    auto self = this->shared_from_this();
+    resolver_.async_resolve(url.host, url.port, [self](beast::error_code ec, tcp::resolver::results_type results) {
       if (ec) return self->finish(0, "resolve: " + ec.message());
-      self->stream_.async_connect(results, [self](beast::error_code ec2, const auto&) {
+      self->tcp_layer().async_connect(results, [self](beast::error_code ec2, const tcp::endpoint&) {
         if (ec2) return self->finish(0, "connect: " + ec2.message());
-        bhttp::async_write(self->stream_, self->req_, [self](beast::error_code ec3, size_t) {
-          if (ec3) return self->finish(0, "write: " + ec3.message());
-          bhttp::async_read(self->stream_, self->buffer_, self->res_, [self](beast::error_code ec4, size_t) {
-            if (ec4) return self->finish(0, "read: " + ec4.message());
-            const int status = static_cast<int>(self->res_.result_int());
-            self->finish(status, status / 100 == 2 ? "" : "HTTP " + std::to_string(status));
+        if constexpr (kTls) {
+          self->stream_.async_handshake(ssl::stream_base::client, [self](beast::error_code ec3) {
+            if (ec3) return self->finish(0, "TLS handshake: " + ec3.message());
+            self->exchange();
           });
-        });
+        } else {
+          self->exchange();
+        }
       });
     });
   }
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  beast::tcp_stream& tcp_layer() {
+    if constexpr (kTls) {
+      return beast::get_lowest_layer(stream_);
+    } else {
+      return stream_;
+    }
+  }
+
+  void exchange() {
+    auto self = this->shared_from_this();
+    bhttp::async_write(stream_, req_, [self](beast::error_code ec, size_t) {
+      if (ec) return self->finish(0, "write: " + ec.message());
+      bhttp::async_read(self->stream_, self->buffer_, self->res_, [self](beast::error_code ec2, size_t) {
+        if (ec2) return self->finish(0, "read: " + ec2.message());
+        const int status = static_cast<int>(self->res_.result_int());
+        self->finish(status, status / 100 == 2 ? "" : "HTTP " + std::to_string(status));
+      });
+    });
+  }
+
   void finish(int status, std::string error) {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_layer().socket().close(ignored);
     if (done_) std::exchange(done_, nullptr)(PostResult{status, std::move(error)});
   }
 
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::chrono::milliseconds timeout_;
   std::function<void(PostResult)> done_;
   bhttp::request<bhttp::string_body> req_;
@@ -86,10 +137,31 @@ class Attempt : public std::enable_shared_from_this<Attempt> {
 
 }  // namespace
 
-void post_webhook(asio::io_context& io, const WebhookUrl& url, std::string body,
-                  std::map<std::string, std::string> headers, std::chrono::milliseconds timeout,
-                  std::function<void(PostResult)> done) {
-  std::make_shared<Attempt>(io, timeout, std::move(done))->run(url, std::move(body), headers);
+struct WebhookClient::Impl {
+  asio::io_context& io;
+  ssl::context tls{ssl::context::tls_client};
+  explicit Impl(asio::io_context& i) : io(i) {}
+};
+
+WebhookClient::WebhookClient(asio::io_context& io, const std::string& ca_file) : impl_(std::make_unique<Impl>(io)) {
+  impl_->tls.set_default_verify_paths();
+  if (!ca_file.empty()) impl_->tls.load_verify_file(ca_file);
+  impl_->tls.set_verify_mode(ssl::verify_peer);
+  impl_->tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+}
+
+WebhookClient::~WebhookClient() = default;
+
+void WebhookClient::post(const WebhookUrl& url, std::string body, std::map<std::string, std::string> headers,
+                         std::chrono::milliseconds timeout, std::function<void(PostResult)> done) {
+  if (url.tls) {
+    std::make_shared<Attempt<beast::ssl_stream<beast::tcp_stream>>>(impl_->io, timeout, std::move(done), impl_->tls)
+        ->run(url, std::move(body), headers);
+  } else {
+    std::make_shared<Attempt<beast::tcp_stream>>(impl_->io, timeout, std::move(done))
+        ->run(url, std::move(body), headers);
+  }
 }
 
 }  // namespace hwload::delivery

@@ -1,5 +1,5 @@
-// One asynchronous HTTP POST to a webhook receiver (Boost.Beast), with a deadline
-// for the whole attempt: resolve, connect, write, read.
+// Asynchronous HTTP(S) POSTs to webhook receivers (Boost.Beast), each with a
+// deadline for the whole attempt: resolve, connect, TLS handshake, write, read.
 #pragma once
 
 #include <chrono>
@@ -15,10 +15,10 @@ class io_context;
 namespace hwload::delivery {
 
 struct WebhookUrl {
+  bool tls = false;
   std::string host, port, target;
 };
-// Parses http://HOST[:PORT][/PATH]; false for anything else (https is not yet
-// supported by the dispatcher; the subscription route refuses it).
+// Parses http[s]://HOST[:PORT][/PATH]; false for anything else.
 bool parse_webhook_url(const std::string& url, WebhookUrl& out);
 
 struct PostResult {
@@ -26,9 +26,20 @@ struct PostResult {
   std::string error;  // why, when status is 0 or not 2xx
 };
 
-// Posts `body` and calls `done` exactly once, on an io_context thread.
-void post_webhook(boost::asio::io_context& io, const WebhookUrl& url, std::string body,
-                  std::map<std::string, std::string> headers, std::chrono::milliseconds timeout,
-                  std::function<void(PostResult)> done);
+class WebhookClient {
+ public:
+  // https receivers are verified against the system's CA store, plus `ca_file`
+  // (PEM) when given, with the host name (or IP address) checked. Throws when
+  // `ca_file` cannot be read.
+  WebhookClient(boost::asio::io_context& io, const std::string& ca_file);
+  ~WebhookClient();
+  // Posts `body` and calls `done` exactly once, on an io_context thread.
+  void post(const WebhookUrl& url, std::string body, std::map<std::string, std::string> headers,
+            std::chrono::milliseconds timeout, std::function<void(PostResult)> done);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace hwload::delivery

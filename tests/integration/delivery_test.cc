@@ -268,18 +268,44 @@ TEST(Delivery, ProtobufSubscribersGetOpenedAcknowledgedAndResolvedInOrder) {
   }
 }
 
-TEST(Delivery, HttpsWebhooksAreRefusedUntilSupported) {
-  TestServer server;
-  auto c = server.client();
-  pb::Subscription s;
-  s.set_subscription_id("b");
-  s.set_district("d1");
-  s.set_url("https://bureau.example/hook");
-  s.set_secret(kSecret);
-  auto r = c->put_subscription(s);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().http_status, 400);
-  EXPECT_EQ(r.error().error.details(0).field(), "url");
+// An https receiver is verified: with its CA trusted (the `ca_file` setting) the
+// alert arrives; without it every attempt fails the TLS handshake and stays pending.
+TEST(Delivery, HttpsReceiversAreVerifiedAgainstTrustedCertificates) {
+  TempDir certs;
+  const std::string cert = (certs.path() / "receiver.pem").string();
+  const std::string key = (certs.path() / "receiver.key").string();
+  make_self_signed_cert(cert, key);
+  WebhookReceiver::Options ro;
+  ro.tls_cert_file = cert;
+  ro.tls_key_file = key;
+  WebhookReceiver receiver(ro);
+  ASSERT_EQ(receiver.url().rfind("https://", 0), 0u);
+
+  for (bool trusted : {true, false}) {
+    app::Config config = fast_delivery();
+    if (trusted) config.delivery_ca_file = cert;
+    TestServer server(config, /*running_clock=*/true);
+    auto c = server.client();
+    register_school(*c, "s1", "d1");
+    subscribe(*c, "bureau-tls", "d1", receiver.url());
+    pb::AssignmentBatch b;
+    *b.add_assignments() = written("s1", "2026-11-16", 1);
+    ASSERT_TRUE(c->post_assignments(b).ok());
+    const auto alerts = feed(*c, "d1");
+    ASSERT_EQ(alerts.size(), 1u);
+    if (trusted) {
+      ASSERT_TRUE(wait_delivered(receiver, alerts, std::chrono::seconds(30)));
+      const auto got = receiver.received();
+      EXPECT_TRUE(delivery::verify_signature(kSecret, got.back().body, got.back().signature));
+    } else {
+      const size_t before = receiver.received().size();
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      EXPECT_EQ(receiver.received().size(), before);  // nothing got past the handshake
+      auto metrics = c->send_raw("GET", "/metrics", "", {});
+      ASSERT_TRUE(metrics.ok());
+      EXPECT_NE(metrics->body.find("hwload_alert_deliveries_pending 1"), std::string::npos) << metrics->body;
+    }
+  }
 }
 
 }  // namespace

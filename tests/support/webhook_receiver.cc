@@ -2,11 +2,18 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <optional>
 #include <utility>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <random>
 #include <thread>
 
@@ -19,7 +26,14 @@ using tcp = asio::ip::tcp;
 
 class WebhookReceiver::Impl : public std::enable_shared_from_this<WebhookReceiver::Impl> {
  public:
-  explicit Impl(Options o) : options_(o), rng_(o.seed), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
+  explicit Impl(Options o)
+      : options_(o), rng_(o.seed), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    if (!o.tls_cert_file.empty()) {
+      tls_.emplace(asio::ssl::context::tls_server);
+      tls_->use_certificate_chain_file(o.tls_cert_file);
+      tls_->use_private_key_file(o.tls_key_file, asio::ssl::context::pem);
+    }
+  }
 
   void start() {
     accept();
@@ -33,12 +47,20 @@ class WebhookReceiver::Impl : public std::enable_shared_from_this<WebhookReceive
   void accept() {
     acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec) return;
-      self->serve(std::make_shared<tcp::socket>(std::move(s)));
+      if (self->tls_) {
+        auto stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(s), *self->tls_);
+        stream->async_handshake(asio::ssl::stream_base::server, [self, stream](beast::error_code ec2) {
+          if (!ec2) self->serve(stream);
+        });
+      } else {
+        self->serve(std::make_shared<tcp::socket>(std::move(s)));
+      }
       self->accept();
     });
   }
 
-  void serve(std::shared_ptr<tcp::socket> socket) {
+  template <typename Stream>
+  void serve(std::shared_ptr<Stream> socket) {
     auto buffer = std::make_shared<beast::flat_buffer>();
     auto req = std::make_shared<bhttp::request<bhttp::string_body>>();
     bhttp::async_read(*socket, *buffer, *req, [self = shared_from_this(), socket, buffer, req](beast::error_code ec, size_t) {
@@ -73,7 +95,7 @@ class WebhookReceiver::Impl : public std::enable_shared_from_this<WebhookReceive
       timer->async_wait([socket, timer, hang, status](beast::error_code) {
         if (hang) {
           beast::error_code ignored;
-          socket->close(ignored);
+          beast::get_lowest_layer(*socket).close(ignored);
           return;
         }
         auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(status), 11);
@@ -82,14 +104,15 @@ class WebhookReceiver::Impl : public std::enable_shared_from_this<WebhookReceive
         res->prepare_payload();
         bhttp::async_write(*socket, *res, [socket, res](beast::error_code, size_t) {
           beast::error_code ignored;
-          socket->shutdown(tcp::socket::shutdown_both, ignored);
-          socket->close(ignored);
+          beast::get_lowest_layer(*socket).shutdown(tcp::socket::shutdown_both, ignored);
+          beast::get_lowest_layer(*socket).close(ignored);
         });
       });
     });
   }
 
   Options options_;
+  std::optional<asio::ssl::context> tls_;
   std::mt19937 rng_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
@@ -102,7 +125,7 @@ WebhookReceiver::WebhookReceiver(Options options) : impl_(std::make_shared<Impl>
 WebhookReceiver::~WebhookReceiver() { impl_->stop(); }
 uint16_t WebhookReceiver::port() const { return impl_->acceptor_.local_endpoint().port(); }
 std::string WebhookReceiver::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port()) + path;
+  return std::string(impl_->tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port()) + path;
 }
 std::vector<WebhookReceiver::Received> WebhookReceiver::received() const {
   std::lock_guard lock(impl_->mu_);
@@ -111,6 +134,41 @@ std::vector<WebhookReceiver::Received> WebhookReceiver::received() const {
 void WebhookReceiver::set_options(Options options) {
   std::lock_guard lock(impl_->mu_);
   impl_->options_ = options;
+}
+
+}  // namespace hwload::testing
+
+namespace hwload::testing {
+
+void make_self_signed_cert(const std::string& cert_file, const std::string& key_file) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("hwload test receiver"),
+                             -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost"},
+                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(cert, key, EVP_sha256());
+  FILE* f = std::fopen(cert_file.c_str(), "w");
+  PEM_write_X509(f, cert);
+  std::fclose(f);
+  f = std::fopen(key_file.c_str(), "w");
+  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(f);
+  X509_free(cert);
+  EVP_PKEY_free(key);
 }
 
 }  // namespace hwload::testing

@@ -22,6 +22,8 @@ class WebhookReceiver {
     std::chrono::milliseconds delay{0};  // before every answer
     uint32_t seed = 1;
     std::string fail_school;  // always answer 500 to alerts of this school
+    // When set, the receiver speaks https with this certificate and key (PEM files).
+    std::string tls_cert_file, tls_key_file;
   };
   struct Received {
     std::string alert_id;       // X-Hwload-Alert-Id
@@ -35,7 +37,7 @@ class WebhookReceiver {
   explicit WebhookReceiver(Options options);
   ~WebhookReceiver();
   uint16_t port() const;
-  std::string url(const std::string& path = "/hooks/hwload") const;
+  std::string url(const std::string& path = "/hooks/hwload") const;  // http:// or https://
   std::vector<Received> received() const;  // every attempt, in arrival order
   void set_options(Options options);
 
@@ -44,5 +46,13 @@ class WebhookReceiver {
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+}  // namespace hwload::testing
+
+namespace hwload::testing {
+
+// Writes a new self-signed certificate (EC P-256, CA:TRUE, subjectAltName
+// IP:127.0.0.1 and DNS:localhost) and its key as PEM files.
+void make_self_signed_cert(const std::string& cert_file, const std::string& key_file);
 
 }  // namespace hwload::testing
