@@ -177,9 +177,10 @@ void App::stop() {
         });
       });
     });
+    if (m.io_threads.empty()) m.io.stop();  // start() failed before the threads ran
     for (auto& t : m.io_threads) t.join();
     m.store_guard.reset();
-    m.store_thread.join();
+    if (m.store_thread.joinable()) m.store_thread.join();
     m.log->info("stopped");
   });
 }

@@ -231,7 +231,11 @@ pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched) {
     if (existing->withdrawn) {
       return rejected(id, Status::conflict("assignment_id " + id + " names a withdrawn assignment"));
     }
-    if (google::protobuf::util::MessageDifferencer::Equals(existing->assignment, a)) return item(id, pb::UNCHANGED);
+    if (google::protobuf::util::MessageDifferencer::Equals(existing->assignment, a)) {
+      // A retried post gets the warnings the first one did.
+      touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
+      return item(id, pb::UNCHANGED);
+    }
     return rejected(id, Status::conflict("assignment_id " + id +
                                          " already names a different assignment; edits go through PUT"));
   }
@@ -740,8 +744,9 @@ StatusOr<pb::Breach> Service::acknowledge(const std::string& breach_id, const pb
     return Status(Code::kNotFound, "unknown breach \"" + breach_id + "\"",
                   {{"breach_id", "must name a breach (got \"" + breach_id + "\")"}});
   }
-  store_.acknowledge_breach(breach_id, req.acknowledged_by().empty() ? "unnamed" : req.acknowledged_by(), req.note(),
-                            now());
+  const std::string by = req.acknowledged_by().empty() ? "unnamed" : req.acknowledged_by();
+  if (before->acknowledged_by() == by && before->note() == req.note()) return *before;  // a retry: no second alert
+  store_.acknowledge_breach(breach_id, by, req.note(), now());
   auto b = store_.breach(breach_id);
   // The bureau sees the acknowledgement in its feed, as it saw the breach open.
   if (auto ctx = load_school(b->school_id()); ctx.is_ok()) write_alert(*ctx, *b, "ACKNOWLEDGED");

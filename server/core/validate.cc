@@ -3,6 +3,7 @@
 #include <set>
 #include <string>
 
+#include "core/webhook_url.h"
 #include "hwload/analytics/calendar.h"
 
 namespace hwload::core {
@@ -128,10 +129,10 @@ Status validate_subscription(const pb::Subscription& sub) {
   HWLOAD_RETURN_IF_ERROR(check_id("subscription_id", sub.subscription_id()));
   HWLOAD_RETURN_IF_ERROR(check_text("district", sub.district(), 100, true));
   HWLOAD_RETURN_IF_ERROR(check_text("url", sub.url(), 2000, true));
-  const bool http = sub.url().rfind("http://", 0) == 0 && sub.url().size() > 7;
-  const bool https = sub.url().rfind("https://", 0) == 0 && sub.url().size() > 8;
-  if (!http && !https) return Status::invalid("url", "must be an http:// or https:// URL");
-  if (sub.url().find_first_of(" \t\r\n") != std::string::npos) return Status::invalid("url", "must not contain spaces");
+  WebhookUrl parsed;
+  if (sub.url().find_first_of(" \t\r\n") != std::string::npos || !parse_webhook_url(sub.url(), parsed)) {
+    return Status::invalid("url", "must be an http:// or https:// URL with a host and an optional port");
+  }
   if (sub.secret().size() < 16) return Status::invalid("secret", "must be at least 16 bytes");
   HWLOAD_RETURN_IF_ERROR(check_text("secret", sub.secret(), 256, true));
   if (!pb::PayloadFormat_IsValid(sub.format())) return Status::invalid("format", "must be JSON or PROTOBUF");

@@ -18,34 +18,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-bool parse_webhook_url(const std::string& url, WebhookUrl& out) {
-  std::string rest;
-  if (url.rfind("http://", 0) == 0) {
-    out.tls = false;
-    rest = url.substr(7);
-  } else if (url.rfind("https://", 0) == 0) {
-    out.tls = true;
-    rest = url.substr(8);
-  } else {
-    return false;
-  }
-  const auto slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  out.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (authority.empty()) return false;
-  const auto colon = authority.rfind(':');
-  const auto bracket = authority.rfind(']');
-  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
-    out.host = authority.substr(0, colon);
-    out.port = authority.substr(colon + 1);
-  } else {
-    out.host = authority;
-    out.port = out.tls ? "443" : "80";
-  }
-  if (out.host.size() > 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
-  return !out.host.empty() && !out.port.empty() && out.port.find_first_not_of("0123456789") == std::string::npos;
-}
-
 namespace {
 
 // One attempt over a plain or TLS stream. `Stream` is beast::tcp_stream or
@@ -57,6 +29,7 @@ class Attempt : public std::enable_shared_from_this<Attempt<Stream>> {
   Attempt(asio::io_context& io, std::chrono::milliseconds timeout, std::function<void(PostResult)> done,
           StreamArgs&&... args)
       : resolver_(asio::make_strand(io)),
+        resolve_deadline_(resolver_.get_executor()),
         stream_(resolver_.get_executor(), std::forward<StreamArgs>(args)...),
         timeout_(timeout),
         done_(std::move(done)) {}
@@ -80,7 +53,14 @@ class Attempt : public std::enable_shared_from_this<Attempt<Stream>> {
     }
     tcp_layer().expires_after(timeout_);
     auto self = this->shared_from_this();
+    // The stream's expiry covers connect, handshake, write and read; name
+    // resolution gets its own deadline.
+    resolve_deadline_.expires_after(timeout_);
+    resolve_deadline_.async_wait([self](beast::error_code ec) {
+      if (!ec) self->resolver_.cancel();
+    });
     resolver_.async_resolve(url.host, url.port, [self](beast::error_code ec, tcp::resolver::results_type results) {
+      self->resolve_deadline_.cancel();
       if (ec) return self->finish(0, "resolve: " + ec.message());
       self->tcp_layer().async_connect(results, [self](beast::error_code ec2, const tcp::endpoint&) {
         if (ec2) return self->finish(0, "connect: " + ec2.message());
@@ -127,6 +107,7 @@ class Attempt : public std::enable_shared_from_this<Attempt<Stream>> {
   }
 
   tcp::resolver resolver_;
+  asio::steady_timer resolve_deadline_;
   Stream stream_;
   std::chrono::milliseconds timeout_;
   std::function<void(PostResult)> done_;

@@ -8,18 +8,16 @@
 #include <memory>
 #include <string>
 
+#include "core/webhook_url.h"
+
 namespace boost::asio {
 class io_context;
 }
 
 namespace hwload::delivery {
 
-struct WebhookUrl {
-  bool tls = false;
-  std::string host, port, target;
-};
-// Parses http[s]://HOST[:PORT][/PATH]; false for anything else.
-bool parse_webhook_url(const std::string& url, WebhookUrl& out);
+using core::parse_webhook_url;
+using core::WebhookUrl;
 
 struct PostResult {
   int status = 0;     // HTTP status, 0 when none came back

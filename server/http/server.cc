@@ -291,8 +291,13 @@ class Session : public std::enable_shared_from_this<Session> {
 void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (ec) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    log_->warn("accept failed: {}", ec.message());
-    return do_accept();
+    // Out of file descriptors (or similar): pause instead of spinning.
+    log_->warn("accept failed: {}; pausing 100 ms", ec.message());
+    auto timer = std::make_shared<asio::steady_timer>(acceptor_.get_executor(), std::chrono::milliseconds(100));
+    timer->async_wait([self = shared_from_this(), timer](beast::error_code) {
+      if (self->acceptor_.is_open()) self->do_accept();
+    });
+    return;
   }
   std::shared_ptr<Session> session;
   {

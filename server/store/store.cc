@@ -220,7 +220,9 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
 int Store::schema_version() {
   Stmt& s = db_->prepare("PRAGMA user_version");
   s.step();
-  return s.int32(0);
+  const int version = s.int32(0);
+  s.reset();  // an un-reset statement would hold a read transaction open
+  return version;
 }
 
 void Store::migrate() {
@@ -629,6 +631,14 @@ void Store::put_subscription(const pb::Subscription& sub, const std::string& now
       .bind(4, sub.secret())
       .bind(5, static_cast<int>(sub.format()))
       .bind(6, now)
+      .exec();
+  // A subscription moved to another district must not receive the old district's
+  // queued alerts.
+  db_->prepare(
+         "DELETE FROM deliveries WHERE subscription_id = ?1 AND state = 0 AND seq IN "
+         "(SELECT seq FROM alerts WHERE district <> ?2)")
+      .bind(1, sub.subscription_id())
+      .bind(2, sub.district())
       .exec();
 }
 

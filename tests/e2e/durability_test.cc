@@ -129,3 +129,18 @@ TEST(Durability, BadConfigFileIsRefusedWithTheKeyNamed) {
 
 }  // namespace
 }  // namespace hwload::testing
+
+namespace hwload::testing {
+namespace {
+
+TEST(Durability, ABusyPortIsAClearErrorNotACrash) {
+  TempDir dir;
+  ServerProcess first(HWLOAD_SERVER_BIN, (dir.path() / "a.db").string(), dir.path().string());
+  auto r = run({HWLOAD_SERVER_BIN, "--listen", "127.0.0.1:" + std::to_string(first.port()), "--db",
+                (dir.path() / "b.db").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("cannot run"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace hwload::testing

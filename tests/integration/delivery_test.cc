@@ -346,3 +346,46 @@ TEST(GradedAlerts, AProfileCanPushOnlySeriousBreachesOrWarningsToo) {
 
 }  // namespace
 }  // namespace hwload::testing
+
+namespace hwload::testing {
+namespace {
+
+TEST(Subscriptions, UrlsTheSenderCannotUseAreRefused) {
+  TestServer server;
+  auto c = server.client();
+  for (const char* url : {"http://host:abc/h", "http://user@host/h", "ftp://host/h", "http://", "http://h:70000/"}) {
+    pb::Subscription s;
+    s.set_subscription_id("b");
+    s.set_district("d1");
+    s.set_url(url);
+    s.set_secret(kSecret);
+    auto r = c->put_subscription(s);
+    ASSERT_FALSE(r.ok()) << url;
+    EXPECT_EQ(r.error().http_status, 400) << url;
+    EXPECT_EQ(r.error().error.details(0).field(), "url") << url;
+  }
+}
+
+TEST(GradedAlerts, RetriedAcknowledgementWritesOneAlertAndRetriedPostsStillWarn) {
+  TestServer server;
+  auto c = server.client();
+  seed_school(*c);
+  pb::AssignmentBatch b;
+  *b.add_assignments() = assignment("w1", "c2", "2026-11-16", 10);
+  ASSERT_EQ(c->post_assignments(b)->warnings_size(), 1);
+  auto again = c->post_assignments(b);  // the same post, retried after a lost answer
+  ASSERT_EQ(again->items(0).status(), pb::UNCHANGED);
+  ASSERT_EQ(again->warnings_size(), 1);
+  EXPECT_EQ(again->warnings(0).code(), pb::WRITTEN_FORBIDDEN);
+  client::BreachQuery q;
+  q.school_id = "s1";
+  const std::string id = c->breaches(q)->breaches(0).breach_id();
+  pb::AcknowledgeRequest ack;
+  ack.set_acknowledged_by("王科长");
+  ASSERT_TRUE(c->acknowledge(id, ack).ok());
+  ASSERT_TRUE(c->acknowledge(id, ack).ok());
+  EXPECT_EQ(c->alerts("", 100)->alerts_size(), 2);  // OPENED, ACKNOWLEDGED once
+}
+
+}  // namespace
+}  // namespace hwload::testing

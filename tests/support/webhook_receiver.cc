@@ -24,7 +24,9 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-class WebhookReceiver::Impl : public std::enable_shared_from_this<WebhookReceiver::Impl> {
+// Handlers capture the raw pointer: stop() joins the I/O thread before the Impl goes,
+// and the io_context (a member) destroys whatever handlers are left.
+class WebhookReceiver::Impl {
  public:
   explicit Impl(Options o)
       : options_(o), rng_(o.seed), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
@@ -45,7 +47,7 @@ class WebhookReceiver::Impl : public std::enable_shared_from_this<WebhookReceive
   }
 
   void accept() {
-    acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+    acceptor_.async_accept([self = this](beast::error_code ec, tcp::socket s) {
       if (ec) return;
       if (self->tls_) {
         auto stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(s), *self->tls_);
@@ -63,7 +65,7 @@ class WebhookReceiver::Impl : public std::enable_shared_from_this<WebhookReceive
   void serve(std::shared_ptr<Stream> socket) {
     auto buffer = std::make_shared<beast::flat_buffer>();
     auto req = std::make_shared<bhttp::request<bhttp::string_body>>();
-    bhttp::async_read(*socket, *buffer, *req, [self = shared_from_this(), socket, buffer, req](beast::error_code ec, size_t) {
+    bhttp::async_read(*socket, *buffer, *req, [self = this, socket, buffer, req](beast::error_code ec, size_t) {
       if (ec) return;
       Received r;
       r.alert_id = std::string((*req)["X-Hwload-Alert-Id"]);
@@ -121,7 +123,7 @@ class WebhookReceiver::Impl : public std::enable_shared_from_this<WebhookReceive
   std::vector<Received> received_;
 };
 
-WebhookReceiver::WebhookReceiver(Options options) : impl_(std::make_shared<Impl>(options)) { impl_->start(); }
+WebhookReceiver::WebhookReceiver(Options options) : impl_(std::make_shared<Impl>(std::move(options))) { impl_->start(); }
 WebhookReceiver::~WebhookReceiver() { impl_->stop(); }
 uint16_t WebhookReceiver::port() const { return impl_->acceptor_.local_endpoint().port(); }
 std::string WebhookReceiver::url(const std::string& path) const {
