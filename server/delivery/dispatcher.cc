@@ -154,6 +154,7 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
     }
     const std::string stamp = format_rfc3339(clock_.now());
     post_store_([self = shared_from_this(), d = std::move(d), ok, give_up, delay, now, stamp, error = r.error] {
+      bool recorded = true;
       try {
         if (ok) {
           self->store_.delivery_succeeded(d.subscription_id, d.seq, stamp);
@@ -163,14 +164,25 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
           self->store_.delivery_failed(d.subscription_id, d.seq, now + delay.count(), error);
         }
       } catch (const std::exception& e) {
+        recorded = false;
         self->log_->error("delivery: cannot record an outcome: {}", e.what());
       }
-      asio::post(self->strand_, [self, key = Key{d.subscription_id, d.school_id}, ok] {
-        self->in_flight_.erase(key);
-        self->in_flight_count_ = self->in_flight_.size();
-        if (ok) self->poke();  // the school's next alert may be waiting
+      asio::post(self->strand_, [self, key = Key{d.subscription_id, d.school_id}, ok, recorded, delay] {
+        if (!recorded) {
+          // The store kept no backoff: hold the queue here for it instead.
+          auto timer = std::make_shared<asio::steady_timer>(self->strand_, delay);
+          timer->async_wait([self, key, timer](boost::system::error_code) { self->release(key, false); });
+          return;
+        }
+        self->release(key, ok);
       });
     });
+  }
+
+  void release(const Key& key, bool delivered) {
+    in_flight_.erase(key);
+    in_flight_count_ = in_flight_.size();
+    if (delivered) poke();  // the school's next alert may be waiting
   }
 
   asio::strand<asio::io_context::executor_type> strand_;
