@@ -1,5 +1,7 @@
 #include "hwload/client/client.h"
 
+#include "hwload/uuid.h"
+
 #include <google/protobuf/util/json_util.h>
 
 #include <boost/asio/connect.hpp>
@@ -106,8 +108,10 @@ Result<RawResponse> Client::exchange(const std::string& method, const std::strin
       tcp::resolver resolver(c.io);
       auto endpoints = resolver.resolve(host_, port_, ec);
       if (ec) return transport_error("cannot resolve " + host_ + ": " + ec.message());
-      c.stream.expires_after(options_.timeout);
-      c.stream.connect(endpoints, ec);
+      c.stream.expires_after(options_.timeout);  // honoured by asynchronous operations only
+      c.stream.async_connect(endpoints, [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; });
+      c.io.restart();
+      c.io.run();
       if (ec) return transport_error("cannot connect to " + host_ + ":" + port_ + ": " + ec.message());
       c.open = true;
       c.buffer.clear();
@@ -342,13 +346,8 @@ std::optional<pb::Tier> parse_tier(const std::string& text) {
 
 std::string new_uuid() {
   static thread_local std::mt19937_64 rng(std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32));
-  const uint64_t hi = (rng() & 0xFFFFFFFFFFFF0FFFULL) | 0x4000ULL;
-  const uint64_t lo = (rng() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(hi >> 32),
-                static_cast<unsigned long long>((hi >> 16) & 0xFFFF), static_cast<unsigned long long>(hi & 0xFFFF),
-                static_cast<unsigned long long>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buf;
+  const uint64_t hi = rng();
+  return format_uuid_v4(hi, rng());
 }
 
 }  // namespace hwload::client

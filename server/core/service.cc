@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/validate.h"
+#include "hwload/uuid.h"
 #include "hwload/analytics/compliance.h"
 
 namespace hwload::core {
@@ -116,13 +117,8 @@ RandomIdGenerator::RandomIdGenerator() {
 }
 
 std::string RandomIdGenerator::next() {
-  const uint64_t hi = (rng_() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
-  const uint64_t lo = (rng_() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx", static_cast<unsigned long long>(hi >> 32),
-                static_cast<unsigned long long>((hi >> 16) & 0xFFFF), static_cast<unsigned long long>(hi & 0xFFFF),
-                static_cast<unsigned long long>(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buf;
+  const uint64_t hi = rng_();
+  return format_uuid_v4(hi, rng_());
 }
 
 Service::Service(store::Store& store, const analytics::ProfileSet& profiles, const Clock& clock, IdGenerator& ids,
