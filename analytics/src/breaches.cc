@@ -6,26 +6,34 @@ namespace hwload::analytics {
 
 std::string_view breach_kind_name(BreachKind kind) {
   switch (kind) {
-    case BreachKind::kPlannedOverCap: return "PLANNED_OVER_CAP";
-    case BreachKind::kMeasuredOverCap: return "MEASURED_OVER_CAP";
-    case BreachKind::kWrittenForbidden: return "WRITTEN_FORBIDDEN";
-    case BreachKind::kNoHomeworkDay: return "NO_HOMEWORK_DAY";
-    case BreachKind::kBannedPractice: return "BANNED_PRACTICE";
-    case BreachKind::kRepeated: return "REPEATED";
+    case BreachKind::kPlannedOverCap:
+      return "PLANNED_OVER_CAP";
+    case BreachKind::kMeasuredOverCap:
+      return "MEASURED_OVER_CAP";
+    case BreachKind::kWrittenForbidden:
+      return "WRITTEN_FORBIDDEN";
+    case BreachKind::kNoHomeworkDay:
+      return "NO_HOMEWORK_DAY";
+    case BreachKind::kBannedPractice:
+      return "BANNED_PRACTICE";
+    case BreachKind::kRepeated:
+      return "REPEATED";
   }
   return "UNKNOWN";
 }
 
 Severity severity_of(BreachKind kind) {
   switch (kind) {
-    case BreachKind::kPlannedOverCap: return Severity::kWarning;
-    case BreachKind::kRepeated: return Severity::kSerious;
-    default: return Severity::kBreach;
+    case BreachKind::kPlannedOverCap:
+      return Severity::kWarning;
+    case BreachKind::kRepeated:
+      return Severity::kSerious;
+    default:
+      return Severity::kBreach;
   }
 }
 
-bool is_fixed_no_homework_day(const PolicyProfile& profile, const SchoolCalendar& calendar,
-                              int grade, Date date) {
+bool is_fixed_no_homework_day(const PolicyProfile& profile, const SchoolCalendar& calendar, int grade, Date date) {
   return profile.no_homework_applies(grade) && calendar.no_homework_weekday() != 0 &&
          iso_weekday(date) == calendar.no_homework_weekday();
 }
@@ -41,23 +49,22 @@ std::vector<Finding> evaluate_class_day(const PolicyProfile& profile, const Scho
 
   if (cap == 0 && load.has_counted) {
     add(BreachKind::kWrittenForbidden, load.planned_minutes,
-        "grade " + std::to_string(day.grade) +
-            " may not be given written homework to take home (cap 0); " +
+        "grade " + std::to_string(day.grade) + " may not be given written homework to take home (cap 0); " +
             std::to_string(load.planned_minutes) + " min planned");
   }
   if (cap > 0 && load.planned_minutes > cap) {
     add(BreachKind::kPlannedOverCap, load.planned_minutes,
-        "planned written homework " + std::to_string(load.planned_minutes) + " min exceeds the " +
-            std::to_string(cap) + " min cap");
+        "planned written homework " + std::to_string(load.planned_minutes) + " min exceeds the " + std::to_string(cap) +
+            " min cap");
   }
   if (cap > 0 && exceeds(load.measured_mean_minutes, cap)) {
     const int mean_up = ceil_minutes(load.measured_mean_minutes);
     char mean[32];
     std::snprintf(mean, sizeof mean, "%.1f", load.measured_mean_minutes);
     add(BreachKind::kMeasuredOverCap, mean_up,
-        std::string("measured mean completion time ") + mean + " min exceeds the " +
-            std::to_string(cap) + " min cap (" + std::to_string(load.students_over_cap) + " of " +
-            std::to_string(load.students_reported) + " students over)");
+        std::string("measured mean completion time ") + mean + " min exceeds the " + std::to_string(cap) +
+            " min cap (" + std::to_string(load.students_over_cap) + " of " + std::to_string(load.students_reported) +
+            " students over)");
   }
   if (load.has_counted && is_fixed_no_homework_day(profile, calendar, day.grade, day.date)) {
     // The day's cap is 0 whatever the grade's cap on other days.
@@ -83,9 +90,8 @@ std::optional<Date> last_school_day(const SchoolCalendar& calendar, IsoWeek week
   return std::nullopt;
 }
 
-std::optional<DatedFinding> evaluate_no_homework_week(const PolicyProfile& profile,
-                                                      const SchoolCalendar& calendar, int grade,
-                                                      IsoWeek week, Date today,
+std::optional<DatedFinding> evaluate_no_homework_week(const PolicyProfile& profile, const SchoolCalendar& calendar,
+                                                      int grade, IsoWeek week, Date today,
                                                       const std::function<bool(Date)>& has_counted) {
   if (!profile.no_homework_applies(grade) || calendar.no_homework_weekday() != 0) return std::nullopt;
   const Date monday = monday_of(week);
@@ -99,15 +105,13 @@ std::optional<DatedFinding> evaluate_no_homework_week(const PolicyProfile& profi
     ++school_days;
     if (!has_counted(d)) return std::nullopt;
   }
-  return DatedFinding{*last,
-                      Finding{BreachKind::kNoHomeworkDay, severity_of(BreachKind::kNoHomeworkDay), 0, 0,
-                              "no school day of " + format_iso_week(week) +
-                                  " was free of written homework (" + std::to_string(school_days) +
-                                  " of " + std::to_string(school_days) + " school days had some)"}};
+  return DatedFinding{*last, Finding{BreachKind::kNoHomeworkDay, severity_of(BreachKind::kNoHomeworkDay), 0, 0,
+                                     "no school day of " + format_iso_week(week) + " was free of written homework (" +
+                                         std::to_string(school_days) + " of " + std::to_string(school_days) +
+                                         " school days had some)"}};
 }
 
-std::vector<Date> repeated_dates(const std::set<Date>& breach_dates, int count, int window_days,
-                                 Date from, Date to) {
+std::vector<Date> repeated_dates(const std::set<Date>& breach_dates, int count, int window_days, Date from, Date to) {
   std::vector<Date> out;
   for (auto it = breach_dates.lower_bound(from); it != breach_dates.end() && *it <= to; ++it) {
     const Date d = *it;

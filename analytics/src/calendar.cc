@@ -119,10 +119,14 @@ std::string format_iso_week(IsoWeek w) {
 
 std::string_view day_kind_name(DayKind kind) {
   switch (kind) {
-    case DayKind::kSchoolDay: return "SCHOOL_DAY";
-    case DayKind::kWeekend: return "WEEKEND";
-    case DayKind::kHoliday: return "HOLIDAY";
-    case DayKind::kVacation: return "VACATION";
+    case DayKind::kSchoolDay:
+      return "SCHOOL_DAY";
+    case DayKind::kWeekend:
+      return "WEEKEND";
+    case DayKind::kHoliday:
+      return "HOLIDAY";
+    case DayKind::kVacation:
+      return "VACATION";
   }
   return "SCHOOL_DAY";
 }

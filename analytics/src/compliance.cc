@@ -12,8 +12,7 @@ void ComplianceTotals::add_class_day(const DayLoadFigures& day) {
   student_days_within_cap += day.students_reported - day.students_over_cap;
   if (!day.has_counted) return;
   ++class_days;
-  const double load =
-      day.students_reported > 0 ? day.measured_mean_minutes : static_cast<double>(day.planned_minutes);
+  const double load = day.students_reported > 0 ? day.measured_mean_minutes : static_cast<double>(day.planned_minutes);
   const bool over = day.cap_minutes == 0 || exceeds(load, day.cap_minutes);
   if (over) ++class_days_over_cap;
 }

@@ -27,9 +27,7 @@ bool exceeds(double minutes, int cap_minutes) { return minutes > cap_minutes + k
 
 int ceil_minutes(double minutes) { return static_cast<int>(std::ceil(minutes - kMinutesEpsilon)); }
 
-bool is_counted(const AssignmentFacts& a) {
-  return a.type == HomeworkType::kWritten && !a.optional && !a.withdrawn;
-}
+bool is_counted(const AssignmentFacts& a) { return a.type == HomeworkType::kWritten && !a.optional && !a.withdrawn; }
 
 int nearest_rank_p90(std::span<const int> sorted) {
   if (sorted.empty()) return 0;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "cli/csv.h"
@@ -73,10 +73,18 @@ std::string describe(const pb::Error& e) {
 
 void count(ImportReport& rep, const pb::ItemResult& item) {
   switch (item.status()) {
-    case pb::CREATED: ++rep.created; break;
-    case pb::UNCHANGED: ++rep.unchanged; break;
-    case pb::UPDATED: ++rep.updated; break;
-    default: ++rep.rejected; break;
+    case pb::CREATED:
+      ++rep.created;
+      break;
+    case pb::UNCHANGED:
+      ++rep.unchanged;
+      break;
+    case pb::UPDATED:
+      ++rep.updated;
+      break;
+    default:
+      ++rep.rejected;
+      break;
   }
 }
 
@@ -129,8 +137,8 @@ bool take_row(const Sheet& sheet, const CsvRecord& r, ImportReport& rep) {
   const size_t want = sheet.csv.records[0].fields.size();
   if (r.fields.size() == want) return true;
   ++rep.rejected;
-  rep.problems.push_back(line_prefix(r.line) + "has " + std::to_string(r.fields.size()) +
-                         " fields; the header has " + std::to_string(want));
+  rep.problems.push_back(line_prefix(r.line) + "has " + std::to_string(r.fields.size()) + " fields; the header has " +
+                         std::to_string(want));
   return false;
 }
 
@@ -153,24 +161,23 @@ std::string ImportReport::summary() const {
 
 ImportReport import_assignments(client::Client& client, const std::string& text, bool validate_only, int batch_size) {
   ImportReport rep;
-  const auto sheet = open_sheet(text,
-                                {{"作业编号", "assignment_id"},
-                                 {"学校", "school_id"},
-                                 {"班级", "class_id"},
-                                 {"教师", "teacher_id"},
-                                 {"学科", "subject"},
-                                 {"日期", "assigned_date"},
-                                 {"date", "assigned_date"},
-                                 {"类型", "type"},
-                                 {"层次", "tier"},
-                                 {"预计分钟", "estimated_minutes"},
-                                 {"minutes", "estimated_minutes"},
-                                 {"标题", "title"},
-                                 {"内容", "content"},
-                                 {"违规标记", "flags"}},
-                                {"school_id", "class_id", "teacher_id", "subject", "assigned_date", "type",
-                                 "estimated_minutes"},
-                                rep);
+  const auto sheet =
+      open_sheet(text,
+                 {{"作业编号", "assignment_id"},
+                  {"学校", "school_id"},
+                  {"班级", "class_id"},
+                  {"教师", "teacher_id"},
+                  {"学科", "subject"},
+                  {"日期", "assigned_date"},
+                  {"date", "assigned_date"},
+                  {"类型", "type"},
+                  {"层次", "tier"},
+                  {"预计分钟", "estimated_minutes"},
+                  {"minutes", "estimated_minutes"},
+                  {"标题", "title"},
+                  {"内容", "content"},
+                  {"违规标记", "flags"}},
+                 {"school_id", "class_id", "teacher_id", "subject", "assigned_date", "type", "estimated_minutes"}, rep);
   if (!sheet) return rep;
   const CsvParse& csv = sheet->csv;
   const Columns& cols = sheet->cols;
@@ -213,11 +220,16 @@ ImportReport import_assignments(client::Client& client, const std::string& text,
     for (size_t start = 0; start < flags.size() && flags_ok;) {
       const auto end = flags.find_first_of(";|", start);
       const std::string f = trim(flags.substr(start, end == std::string::npos ? std::string::npos : end - start));
-      if (f == "requires_parent_grading") a.set_requires_parent_grading(true);
-      else if (f == "assigned_to_parents") a.set_assigned_to_parents(true);
-      else if (f == "requires_self_grading") a.set_requires_self_grading(true);
-      else if (f == "punitive") a.set_punitive(true);
-      else if (f == "repetitive") a.set_repetitive(true);
+      if (f == "requires_parent_grading")
+        a.set_requires_parent_grading(true);
+      else if (f == "assigned_to_parents")
+        a.set_assigned_to_parents(true);
+      else if (f == "requires_self_grading")
+        a.set_requires_self_grading(true);
+      else if (f == "punitive")
+        a.set_punitive(true);
+      else if (f == "repetitive")
+        a.set_repetitive(true);
       else if (!f.empty()) {
         bad("flags: unknown flag \"" + f + "\"");
         flags_ok = false;

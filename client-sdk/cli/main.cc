@@ -27,10 +27,9 @@ using hwload::client::Client;
 const char* kWeekdays[] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 
 an::Date today_in_china() {
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count() +
-                    8 * 3600;
+  const auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() +
+      8 * 3600;
   return an::Date{static_cast<int32_t>(secs / 86400)};
 }
 
@@ -42,11 +41,16 @@ std::string fixed1(double v) {
 
 std::string kind_short(pb::DayKind k) {
   switch (k) {
-    case pb::SCHOOL_DAY: return "school";
-    case pb::WEEKEND: return "weekend";
-    case pb::HOLIDAY: return "holiday";
-    case pb::VACATION: return "vacation";
-    default: return "?";
+    case pb::SCHOOL_DAY:
+      return "school";
+    case pb::WEEKEND:
+      return "weekend";
+    case pb::HOLIDAY:
+      return "holiday";
+    case pb::VACATION:
+      return "vacation";
+    default:
+      return "?";
   }
 }
 
@@ -93,8 +97,9 @@ void print_class_load(const pb::ClassLoad& cl) {
     if (d.no_homework_day()) kind += " (no-homework day)";
     t.add({d.date(), date ? kWeekdays[an::iso_weekday(*date)] : "", kind, std::to_string(d.cap_minutes()),
            std::to_string(d.planned_minutes()), d.students_reported() ? fixed1(d.measured_mean_minutes()) : "-",
-           d.students_reported() ? std::to_string(d.measured_p90_minutes()) : "-", std::to_string(d.students_reported()),
-           std::to_string(d.students_over_cap()), std::to_string(d.students_unfinished()), breach_list(d)});
+           d.students_reported() ? std::to_string(d.measured_p90_minutes()) : "-",
+           std::to_string(d.students_reported()), std::to_string(d.students_over_cap()),
+           std::to_string(d.students_unfinished()), breach_list(d)});
   }
   std::cout << t.render({false, false, false, true, true, true, true, true, true, true, false});
 }
@@ -122,7 +127,8 @@ void print_grade_week(const pb::GradeWeek& gw) {
       }
       bool over = false, nhd = false;
       for (const auto& b : d.breaches()) {
-        over |= b.kind() == pb::PLANNED_OVER_CAP || b.kind() == pb::MEASURED_OVER_CAP || b.kind() == pb::WRITTEN_FORBIDDEN;
+        over |=
+            b.kind() == pb::PLANNED_OVER_CAP || b.kind() == pb::MEASURED_OVER_CAP || b.kind() == pb::WRITTEN_FORBIDDEN;
         nhd |= b.kind() == pb::NO_HOMEWORK_DAY;
       }
       if (over) cell += " !";
@@ -202,7 +208,8 @@ int main(int argc, char** argv) {
   school_put->add_option("--name", *s.mutable_name())->required();
   school_put->add_option("--district", *s.mutable_district())->required();
   std::string profile = "national";
-  school_put->add_option("--profile", profile, "policy profile: national, xinyang, luoyang, hengyang, zhejiang, fushun");
+  school_put->add_option("--profile", profile,
+                         "policy profile: national, xinyang, luoyang, hengyang, zhejiang, fushun");
   auto* school_get = school->add_subcommand("get", "show a school");
   school_get->add_option("school_id", sid)->required();
 
@@ -353,7 +360,11 @@ int main(int argc, char** argv) {
     s.set_profile(profile);
     auto r = client.put_school(s);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else std::cout << "school " << r->school_id() << " (" << r->name() << ", " << r->district() << ", profile " << r->profile() << ") saved\n";
+    if (json)
+      print_json(*r);
+    else
+      std::cout << "school " << r->school_id() << " (" << r->name() << ", " << r->district() << ", profile "
+                << r->profile() << ") saved\n";
     return 0;
   }
   if (school_get->parsed()) {
@@ -371,15 +382,23 @@ int main(int argc, char** argv) {
     c.set_student_count(students);
     auto r = client.put_class(c);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else std::cout << "class " << r->class_id() << " (" << r->name() << ", grade " << r->grade() << ", " << r->student_count() << " students) saved\n";
+    if (json)
+      print_json(*r);
+    else
+      std::cout << "class " << r->class_id() << " (" << r->name() << ", grade " << r->grade() << ", "
+                << r->student_count() << " students) saved\n";
     return 0;
   }
   if (class_list->parsed()) {
     auto r = client.list_classes(sid, grade);
     if (!r) return fail(r.error());
-    if (json) { print_json(*r); return 0; }
+    if (json) {
+      print_json(*r);
+      return 0;
+    }
     Table t({"class", "name", "grade", "students"});
-    for (const auto& c : r->classes()) t.add({c.class_id(), c.name(), std::to_string(c.grade()), std::to_string(c.student_count())});
+    for (const auto& c : r->classes())
+      t.add({c.class_id(), c.name(), std::to_string(c.grade()), std::to_string(c.student_count())});
     std::cout << t.render({false, false, true, true});
     return 0;
   }
@@ -400,7 +419,11 @@ int main(int argc, char** argv) {
     }
     auto r = client.put_calendar(c);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else std::cout << "calendar of " << sid << " saved: no-homework weekday " << r->no_homework_weekday() << ", " << r->days_size() << " date override(s)\n";
+    if (json)
+      print_json(*r);
+    else
+      std::cout << "calendar of " << sid << " saved: no-homework weekday " << r->no_homework_weekday() << ", "
+                << r->days_size() << " date override(s)\n";
     return 0;
   }
   if (cal_get->parsed()) {
@@ -412,8 +435,14 @@ int main(int argc, char** argv) {
   if (assign->parsed()) {
     const auto t = hwload::client::parse_homework_type(type);
     const auto ti = hwload::client::parse_tier(tier);
-    if (!t) { std::cerr << "hwload: --type " << type << ": unknown homework type\n"; return 2; }
-    if (!ti) { std::cerr << "hwload: --tier " << tier << ": must be REQUIRED or OPTIONAL\n"; return 2; }
+    if (!t) {
+      std::cerr << "hwload: --type " << type << ": unknown homework type\n";
+      return 2;
+    }
+    if (!ti) {
+      std::cerr << "hwload: --tier " << tier << ": must be REQUIRED or OPTIONAL\n";
+      return 2;
+    }
     if (a.assignment_id().empty()) a.set_assignment_id(hwload::client::new_uuid());
     a.set_type(*t);
     a.set_tier(*ti);
@@ -465,13 +494,19 @@ int main(int argc, char** argv) {
     }
     auto r = client.post_timings(b);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else print_batch(*r);
+    if (json)
+      print_json(*r);
+    else
+      print_batch(*r);
     return r->items(0).status() == pb::REJECTED ? 1 : 0;
   }
   if (import_a->parsed() || import_t->parsed()) {
     bool ok = false;
     const std::string text = read_file(file, ok);
-    if (!ok) { std::cerr << "hwload: cannot read " << file << "\n"; return 2; }
+    if (!ok) {
+      std::cerr << "hwload: cannot read " << file << "\n";
+      return 2;
+    }
     const int code = report_import(import_a->parsed() ? hwload::cli::import_assignments(client, text, check)
                                                       : hwload::cli::import_timings(client, text));
     if (check && import_a->parsed()) std::cout << "check only: nothing was stored\n";
@@ -485,14 +520,20 @@ int main(int argc, char** argv) {
     }
     auto r = client.class_load(sid, cid, from, to);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else print_class_load(*r);
+    if (json)
+      print_json(*r);
+    else
+      print_class_load(*r);
     return 0;
   }
   if (week_cmd->parsed()) {
     if (week.empty()) week = an::format_iso_week(an::iso_week_of(today_in_china()));
     auto r = client.grade_week(sid, grade, week);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else print_grade_week(*r);
+    if (json)
+      print_json(*r);
+    else
+      print_grade_week(*r);
     return 0;
   }
   if (breaches->parsed()) {
@@ -507,9 +548,13 @@ int main(int argc, char** argv) {
     q.limit = limit;
     auto r = client.breaches(q);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else print_breaches(*r);
+    if (json)
+      print_json(*r);
+    else
+      print_breaches(*r);
     if (r->breaches_size() == (limit ? limit : 1000)) {
-      std::cerr << "hwload: the list stopped at " << r->breaches_size() << "; narrow it (--from/--to) or raise --limit\n";
+      std::cerr << "hwload: the list stopped at " << r->breaches_size()
+                << "; narrow it (--from/--to) or raise --limit\n";
     }
     return 0;
   }
@@ -519,7 +564,11 @@ int main(int argc, char** argv) {
     req.set_acknowledged_by(by);
     auto r = client.acknowledge(bid, req);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else std::cout << "breach " << r->breach_id() << " acknowledged by " << r->acknowledged_by() << " at " << r->acknowledged_at() << "\n";
+    if (json)
+      print_json(*r);
+    else
+      std::cout << "breach " << r->breach_id() << " acknowledged by " << r->acknowledged_by() << " at "
+                << r->acknowledged_at() << "\n";
     return 0;
   }
   if (compliance->parsed()) {
@@ -531,10 +580,13 @@ int main(int argc, char** argv) {
     q.to = to;
     auto r = client.compliance(q);
     if (!r) return fail(r.error());
-    if (json) { print_json(*r); return 0; }
+    if (json) {
+      print_json(*r);
+      return 0;
+    }
     std::cout << "scope " << r->scope() << ", " << r->from() << " to " << r->to() << "\n"
-              << "student-days within the cap: " << r->student_days_within_cap() << " of " << r->student_days()
-              << " (" << fixed1(100.0 * r->share_within_cap()) << "%)\n"
+              << "student-days within the cap: " << r->student_days_within_cap() << " of " << r->student_days() << " ("
+              << fixed1(100.0 * r->share_within_cap()) << "%)\n"
               << "class-days over the cap: " << r->class_days_over_cap() << " of " << r->class_days() << "\n";
     const std::map<std::string, int32_t> by_kind(r->breaches_by_kind().begin(), r->breaches_by_kind().end());
     for (const auto& [k, n] : by_kind) std::cout << "open " << k << ": " << n << "\n";
@@ -543,8 +595,8 @@ int main(int argc, char** argv) {
   if (tail->parsed()) {
     // Follows the feed from `after` (default: from the start), printing one line per
     // alert as it arrives; the cursor is kept between polls.
-    const auto stop_at = std::chrono::steady_clock::now() +
-                         std::chrono::milliseconds(static_cast<long long>(tail_seconds * 1000));
+    const auto stop_at =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long long>(tail_seconds * 1000));
     std::string cursor = after;
     for (;;) {
       auto r = client.alerts(cursor, 100, district);
@@ -564,7 +616,10 @@ int main(int argc, char** argv) {
   if (alerts->parsed()) {
     auto r = client.alerts(after, limit ? limit : 100, district);
     if (!r) return fail(r.error());
-    if (json) { print_json(*r); return 0; }
+    if (json) {
+      print_json(*r);
+      return 0;
+    }
     Table t({"seq", "created", "school", "class", "date", "kind", "severity", "state", "event"});
     for (const auto& al : r->alerts()) {
       const auto& b = al.breach();
@@ -590,13 +645,20 @@ int main(int argc, char** argv) {
     sub.set_format(f);
     auto r = client.put_subscription(sub);
     if (!r) return fail(r.error());
-    if (json) print_json(*r); else std::cout << "subscription " << r->subscription_id() << " saved: " << r->district() << " -> " << r->url() << " (" << pb::PayloadFormat_Name(r->format()) << ")\n";
+    if (json)
+      print_json(*r);
+    else
+      std::cout << "subscription " << r->subscription_id() << " saved: " << r->district() << " -> " << r->url() << " ("
+                << pb::PayloadFormat_Name(r->format()) << ")\n";
     return 0;
   }
   if (subs_list->parsed()) {
     auto r = client.list_subscriptions(district);
     if (!r) return fail(r.error());
-    if (json) { print_json(*r); return 0; }
+    if (json) {
+      print_json(*r);
+      return 0;
+    }
     Table t({"subscription", "district", "url", "format"});
     for (const auto& sub : r->subscriptions()) {
       t.add({sub.subscription_id(), sub.district(), sub.url(), pb::PayloadFormat_Name(sub.format())});

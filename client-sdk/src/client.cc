@@ -141,8 +141,9 @@ Result<RawResponse> Client::exchange(const std::string& method, const std::strin
       c.stream.socket().close(ignored);
       c.open = false;
       // A kept-alive connection the server closed meanwhile: try once on a new one.
-      if (reused && fresh == 0 && (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
-                                   wec == asio::error::broken_pipe || wec == asio::error::connection_reset)) {
+      if (reused && fresh == 0 &&
+          (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
+           wec == asio::error::broken_pipe || wec == asio::error::connection_reset)) {
         continue;
       }
       return transport_error(method + " " + target + ": " + (wec ? wec : rec).message());
@@ -173,8 +174,8 @@ Result<RawResponse> Client::send_raw(const std::string& method, const std::strin
 }
 
 template <typename Resp>
-Result<Resp> Client::call(const std::string& method, const std::string& target,
-                          const google::protobuf::Message* body, bool retry) {
+Result<Resp> Client::call(const std::string& method, const std::string& target, const google::protobuf::Message* body,
+                          bool retry) {
   std::map<std::string, std::string> headers;
   std::string payload;
   const bool pbuf = options_.encoding == Encoding::kProtobuf;
@@ -274,14 +275,13 @@ Result<pb::BatchResult> Client::post_timings(const pb::TimingBatch& b) {
 }
 Result<pb::ClassLoad> Client::class_load(const std::string& s, const std::string& c, const std::string& from,
                                          const std::string& to) {
-  return call<pb::ClassLoad>("GET",
-                             "/v1/schools/" + escape(s) + "/classes/" + escape(c) + "/load" +
-                                 query({{"from", from}, {"to", to}}),
-                             nullptr, true);
+  return call<pb::ClassLoad>(
+      "GET", "/v1/schools/" + escape(s) + "/classes/" + escape(c) + "/load" + query({{"from", from}, {"to", to}}),
+      nullptr, true);
 }
 Result<pb::GradeWeek> Client::grade_week(const std::string& s, int grade, const std::string& week) {
-  return call<pb::GradeWeek>("GET", "/v1/schools/" + escape(s) + "/grades/" + std::to_string(grade) + "/weeks/" + escape(week),
-                             nullptr, true);
+  return call<pb::GradeWeek>(
+      "GET", "/v1/schools/" + escape(s) + "/grades/" + std::to_string(grade) + "/weeks/" + escape(week), nullptr, true);
 }
 Result<pb::BreachList> Client::breaches(const BreachQuery& q) {
   return call<pb::BreachList>("GET",
@@ -308,8 +308,8 @@ Result<pb::Breach> Client::acknowledge(const std::string& breach_id, const pb::A
   return call<pb::Breach>("POST", "/v1/breaches/" + escape(breach_id) + ":acknowledge", &r, true);
 }
 Result<pb::AlertPage> Client::alerts(const std::string& after, int limit, const std::string& district) {
-  return call<pb::AlertPage>("GET", "/v1/alerts" + query({{"after", after}, {"limit", num(limit)}, {"district", district}}),
-                             nullptr, true);
+  return call<pb::AlertPage>(
+      "GET", "/v1/alerts" + query({{"after", after}, {"limit", num(limit)}, {"district", district}}), nullptr, true);
 }
 Result<pb::Subscription> Client::put_subscription(const pb::Subscription& s) {
   return call<pb::Subscription>("PUT", "/v1/subscriptions/" + escape(s.subscription_id()), &s, true);
@@ -321,10 +321,10 @@ Result<Empty> Client::healthz() { return call<Empty>("GET", "/healthz", nullptr,
 
 std::optional<pb::HomeworkType> parse_homework_type(const std::string& text) {
   static const std::map<std::string, pb::HomeworkType> kNames = {
-      {"WRITTEN", pb::WRITTEN},   {"书面", pb::WRITTEN},   {"READING", pb::READING},   {"阅读", pb::READING},
-      {"PRACTICE", pb::PRACTICE}, {"实践", pb::PRACTICE},  {"PHYSICAL", pb::PHYSICAL}, {"体育", pb::PHYSICAL},
-      {"体育锻炼", pb::PHYSICAL}, {"ARTS", pb::ARTS},      {"艺术", pb::ARTS},         {"INQUIRY", pb::INQUIRY},
-      {"探究", pb::INQUIRY},      {"科学探究", pb::INQUIRY}, {"LABOR", pb::LABOR},     {"劳动", pb::LABOR},
+      {"WRITTEN", pb::WRITTEN},   {"书面", pb::WRITTEN},     {"READING", pb::READING},   {"阅读", pb::READING},
+      {"PRACTICE", pb::PRACTICE}, {"实践", pb::PRACTICE},    {"PHYSICAL", pb::PHYSICAL}, {"体育", pb::PHYSICAL},
+      {"体育锻炼", pb::PHYSICAL}, {"ARTS", pb::ARTS},        {"艺术", pb::ARTS},         {"INQUIRY", pb::INQUIRY},
+      {"探究", pb::INQUIRY},      {"科学探究", pb::INQUIRY}, {"LABOR", pb::LABOR},       {"劳动", pb::LABOR},
       {"OTHER", pb::OTHER},       {"其他", pb::OTHER}};
   std::string key = text;
   for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -334,9 +334,9 @@ std::optional<pb::HomeworkType> parse_homework_type(const std::string& text) {
 }
 
 std::optional<pb::Tier> parse_tier(const std::string& text) {
-  static const std::map<std::string, pb::Tier> kNames = {{"", pb::REQUIRED},         {"REQUIRED", pb::REQUIRED},
-                                                          {"必做", pb::REQUIRED},    {"OPTIONAL", pb::OPTIONAL},
-                                                          {"选做", pb::OPTIONAL},    {"拓展", pb::OPTIONAL}};
+  static const std::map<std::string, pb::Tier> kNames = {{"", pb::REQUIRED},     {"REQUIRED", pb::REQUIRED},
+                                                         {"必做", pb::REQUIRED}, {"OPTIONAL", pb::OPTIONAL},
+                                                         {"选做", pb::OPTIONAL}, {"拓展", pb::OPTIONAL}};
   std::string key = text;
   for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (auto it = kNames.find(key); it != kNames.end()) return it->second;
@@ -345,7 +345,8 @@ std::optional<pb::Tier> parse_tier(const std::string& text) {
 }
 
 std::string new_uuid() {
-  static thread_local std::mt19937_64 rng(std::random_device{}() ^ (static_cast<uint64_t>(std::random_device{}()) << 32));
+  static thread_local std::mt19937_64 rng(std::random_device{}() ^
+                                          (static_cast<uint64_t>(std::random_device{}()) << 32));
   const uint64_t hi = rng();
   return format_uuid_v4(hi, rng());
 }

@@ -14,8 +14,7 @@ using http::Params;
 using http::Request;
 using http::Response;
 
-constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                             0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
 
 template <typename T>
 Response reply(const Request& req, const StatusOr<T>& result, int status = 200) {
@@ -96,8 +95,8 @@ std::string Metrics::render() const {
                   "hwload_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\",le=\"+Inf\"} %lld\n"
                   "hwload_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} %.6f\n"
                   "hwload_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} %lld\n",
-                  route.c_str(), method.c_str(), s.count, route.c_str(), method.c_str(), s.sum_seconds,
-                  route.c_str(), method.c_str(), s.count);
+                  route.c_str(), method.c_str(), s.count, route.c_str(), method.c_str(), s.sum_seconds, route.c_str(),
+                  method.c_str(), s.count);
     out += buf;
   }
   return out;
@@ -153,9 +152,8 @@ void Api::add_routes() {
     if (!body.is_ok()) return http::respond_error(req, body.status());
     return reply(req, svc.put_school(p.at("school_id"), std::move(*body)));
   });
-  r.add("GET", "/v1/schools/{school_id}", [&svc](const Request& req, const Params& p) {
-    return reply(req, svc.get_school(p.at("school_id")));
-  });
+  r.add("GET", "/v1/schools/{school_id}",
+        [&svc](const Request& req, const Params& p) { return reply(req, svc.get_school(p.at("school_id"))); });
   r.add("PUT", "/v1/schools/{school_id}/classes/{class_id}", [&svc](const Request& req, const Params& p) {
     auto body = decoded<pb::Class>(req);
     if (!body.is_ok()) return http::respond_error(req, body.status());
@@ -175,9 +173,8 @@ void Api::add_routes() {
     if (!body.is_ok()) return http::respond_error(req, body.status());
     return reply(req, svc.put_calendar(p.at("school_id"), std::move(*body)));
   });
-  r.add("GET", "/v1/schools/{school_id}/calendar", [&svc](const Request& req, const Params& p) {
-    return reply(req, svc.get_calendar(p.at("school_id")));
-  });
+  r.add("GET", "/v1/schools/{school_id}/calendar",
+        [&svc](const Request& req, const Params& p) { return reply(req, svc.get_calendar(p.at("school_id"))); });
 
   r.add("POST", "/v1/assignments", [&svc](const Request& req, const Params&) {
     auto body = decoded<pb::AssignmentBatch>(req);
@@ -189,9 +186,8 @@ void Api::add_routes() {
     if (!body.is_ok()) return http::respond_error(req, body.status());
     return reply(req, svc.put_assignment(p.at("assignment_id"), std::move(*body)));
   });
-  r.add("GET", "/v1/assignments/{assignment_id}", [&svc](const Request& req, const Params& p) {
-    return reply(req, svc.get_assignment(p.at("assignment_id")));
-  });
+  r.add("GET", "/v1/assignments/{assignment_id}",
+        [&svc](const Request& req, const Params& p) { return reply(req, svc.get_assignment(p.at("assignment_id"))); });
   r.add("DELETE", "/v1/assignments/{assignment_id}", [&svc](const Request& req, const Params& p) {
     if (Status st = svc.withdraw_assignment(p.at("assignment_id")); !st.is_ok()) return http::respond_error(req, st);
     Response res;

@@ -30,8 +30,8 @@ struct App::Impl {
   std::unique_ptr<core::Service> service;
   std::unique_ptr<api::Api> api;
 
-  asio::io_context io;                 // sockets and timers
-  asio::io_context store_io;           // the store thread: every Service call
+  asio::io_context io;        // sockets and timers
+  asio::io_context store_io;  // the store thread: every Service call
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> store_guard;
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
@@ -61,10 +61,11 @@ struct App::Impl {
     auto line = [&](const char* name, const char* type, const char* help, double v) {
       char value[32];
       std::snprintf(value, sizeof value, "%.15g", v);
-      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-             value + "\n";
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " + value +
+             "\n";
     };
-    line("hwload_alert_deliveries_pending", "gauge", "Webhook deliveries not yet made.", static_cast<double>(s.pending));
+    line("hwload_alert_deliveries_pending", "gauge", "Webhook deliveries not yet made.",
+         static_cast<double>(s.pending));
     line("hwload_alert_deliveries_delivered", "gauge", "Webhook deliveries made (2xx), all time.",
          static_cast<double>(s.delivered));
     line("hwload_alert_deliveries_given_up", "gauge", "Webhook deliveries abandoned after the give-up horizon.",
@@ -189,9 +190,7 @@ void App::run_until_signal() {
   {
     asio::io_context signals_io;
     asio::signal_set signals(signals_io, SIGTERM, SIGINT);
-    signals.async_wait([this](boost::system::error_code, int sig) {
-      impl_->log->info("signal {} received", sig);
-    });
+    signals.async_wait([this](boost::system::error_code, int sig) { impl_->log->info("signal {} received", sig); });
     signals_io.run();
   }
   // The drain is bounded by its timeout: a second signal must not cut it short.

@@ -92,8 +92,7 @@ Status load_config_file(const std::string& path, Config& c) {
   try {
     t = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    return Status::invalid(path, std::string(e.description()) + " at line " +
-                                     std::to_string(e.source().begin.line));
+    return Status::invalid(path, std::string(e.description()) + " at line " + std::to_string(e.source().begin.line));
   }
   if (auto v = t["server"]["listen"].value<std::string>()) c.listen = *v;
   if (auto v = t["server"]["db"].value<std::string>()) c.db = *v;

@@ -13,7 +13,7 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string db = "hwload.db";
   bool demo = false;
-  int threads = 2;  // I/O threads; storage work has its own thread
+  int threads = 2;               // I/O threads; storage work has its own thread
   int utc_offset_minutes = 480;  // the schools' local time, UTC+8
   std::string log_level = "info";
   std::string port_file;  // when set, the bound port is written there once listening

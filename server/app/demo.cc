@@ -65,7 +65,8 @@ std::vector<Homework> homework_for(int grade, int section, int d) {
       return out;
     }
     const bool heavy = grade == 5 && section == 1 && d == 1;
-    out.push_back({"语文", heavy ? "第六单元作文《我的心爱之物》" : "生字词抄写与听写准备", pb::WRITTEN, heavy ? 35 : 20});
+    out.push_back(
+        {"语文", heavy ? "第六单元作文《我的心爱之物》" : "生字词抄写与听写准备", pb::WRITTEN, heavy ? 35 : 20});
     out.push_back({"数学", heavy ? "分数乘法综合练习两页" : "课本练习", pb::WRITTEN, heavy ? 25 : 20});
     out.push_back({"英语", "单词默写准备", pb::WRITTEN, heavy ? 15 : 10});
     out.push_back({"数学", "拓展思维题（选做）", pb::WRITTEN, 20, pb::OPTIONAL});

@@ -1,7 +1,7 @@
 // hwload-server: the homework-load service. See PRODUCT.md "Executables".
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 

@@ -24,15 +24,14 @@ std::string format_rfc3339(std::chrono::system_clock::time_point t) {
   int y = 0, mo = 0, d = 0;
   analytics::ymd_from_date(analytics::Date{static_cast<int32_t>(days)}, y, mo, d);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%03dZ", y, mo, d, rem / 3600,
-                (rem / 60) % 60, rem % 60, frac);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%03dZ", y, mo, d, rem / 3600, (rem / 60) % 60,
+                rem % 60, frac);
   return buf;
 }
 
 analytics::Date local_date(std::chrono::system_clock::time_point t, int utc_offset_minutes) {
-  const long long secs =
-      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() +
-      static_cast<long long>(utc_offset_minutes) * 60;
+  const long long secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() +
+                         static_cast<long long>(utc_offset_minutes) * 60;
   long long days = secs / 86400;
   if (secs % 86400 < 0) --days;
   return analytics::Date{static_cast<int32_t>(days)};
@@ -41,10 +40,8 @@ analytics::Date local_date(std::chrono::system_clock::time_point t, int utc_offs
 bool parse_rfc3339_utc(const std::string& text, std::chrono::system_clock::time_point& out) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
   char z = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &s, &ms, &z) == 8 &&
-      z == 'Z') {
-  } else if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &z) == 7 &&
-             z == 'Z') {
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &s, &ms, &z) == 8 && z == 'Z') {
+  } else if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &z) == 7 && z == 'Z') {
     ms = 0;
   } else {
     return false;

@@ -30,8 +30,8 @@ class ManualClock final : public Clock {
   std::chrono::system_clock::time_point now() const override {
     std::lock_guard lock(mu_);
     if (!running_) return t_;
-    return t_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::steady_clock::now() -
-                                                                                set_at_);
+    return t_ +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::steady_clock::now() - set_at_);
   }
   void set(std::chrono::system_clock::time_point t) {
     std::lock_guard lock(mu_);

@@ -6,8 +6,8 @@
 #include <cstdio>
 
 #include "core/validate.h"
-#include "hwload/uuid.h"
 #include "hwload/analytics/compliance.h"
+#include "hwload/uuid.h"
 
 namespace hwload::core {
 namespace {
@@ -232,8 +232,8 @@ pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched) {
       touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
       return item(id, pb::UNCHANGED);
     }
-    return rejected(id, Status::conflict("assignment_id " + id +
-                                         " already names a different assignment; edits go through PUT"));
+    return rejected(
+        id, Status::conflict("assignment_id " + id + " already names a different assignment; edits go through PUT"));
   }
   store_.insert_assignment(a, now());
   touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
@@ -339,10 +339,10 @@ pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& to
     const int reported = q.int32(0);
     q.reset();
     if (reported > klass->student_count()) {
-      return rejected(id, Status::invalid("students", "class " + a.class_id() + " has " +
-                                                          std::to_string(klass->student_count()) +
-                                                          " students; this report would make " +
-                                                          std::to_string(reported) + " distinct students"));
+      return rejected(
+          id, Status::invalid("students", "class " + a.class_id() + " has " + std::to_string(klass->student_count()) +
+                                              " students; this report would make " + std::to_string(reported) +
+                                              " distinct students"));
     }
   }
   if (!created && !updated) return item(id, pb::UNCHANGED);
@@ -430,8 +430,8 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
     day.load = analytics::compute_day_load(profile.cap_minutes(grade, day.day_kind), assignments, timings);
     std::vector<Finding> findings = analytics::evaluate_class_day(profile, ctx.calendar, day);
     if (flexible_week) {
-      auto week = analytics::evaluate_no_homework_week(profile, ctx.calendar, grade, analytics::iso_week_of(d),
-                                                       today(), has_counted);
+      auto week = analytics::evaluate_no_homework_week(profile, ctx.calendar, grade, analytics::iso_week_of(d), today(),
+                                                       has_counted);
       if (week && week->date == d) findings.push_back(week->finding);
     }
     sync_breaches(ctx, klass, d, findings, false);
@@ -445,8 +445,7 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
     for (int i = 0; i < window; ++i) affected.insert(d + i);
   }
   const Date first = *affected.begin(), last = *affected.rbegin();
-  const auto breach_dates =
-      store_.breach_dates(ctx.school.school_id(), klass.class_id(), first - (window - 1), last);
+  const auto breach_dates = store_.breach_dates(ctx.school.school_id(), klass.class_id(), first - (window - 1), last);
   const auto repeated = analytics::repeated_dates(breach_dates, profile.repeated_count, window, first, last);
   const std::set<Date> repeated_set(repeated.begin(), repeated.end());
   for (Date d : affected) {
@@ -457,10 +456,10 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
       for (auto it = breach_dates.lower_bound(d - (window - 1)); it != breach_dates.end() && *it <= d; ++it, ++n) {
         list += (list.empty() ? "" : ", ") + analytics::format_date(*it);
       }
-      desired.push_back(Finding{analytics::BreachKind::kRepeated, analytics::severity_of(analytics::BreachKind::kRepeated),
-                                n, profile.repeated_count,
-                                "breaches on " + std::to_string(n) + " distinct dates within " + std::to_string(window) +
-                                    " days (" + list + ")"});
+      desired.push_back(Finding{analytics::BreachKind::kRepeated,
+                                analytics::severity_of(analytics::BreachKind::kRepeated), n, profile.repeated_count,
+                                "breaches on " + std::to_string(n) + " distinct dates within " +
+                                    std::to_string(window) + " days (" + list + ")"});
     }
     sync_breaches(ctx, klass, d, desired, true);
   }
@@ -472,9 +471,8 @@ void Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Da
   const auto open = store_.open_breaches(ctx.school.school_id(), klass.class_id(), date);
   const std::string stamp = now();
   for (const auto& f : desired) {
-    auto it = std::find_if(open.begin(), open.end(), [&](const pb::Breach& b) {
-      return b.kind() == static_cast<pb::BreachKind>(f.kind);
-    });
+    auto it = std::find_if(open.begin(), open.end(),
+                           [&](const pb::Breach& b) { return b.kind() == static_cast<pb::BreachKind>(f.kind); });
     if (it != open.end()) {
       if (!same_figures(*it, f, klass.grade())) {
         pb::Breach b = *it;
@@ -505,9 +503,8 @@ void Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Da
   for (const auto& b : open) {
     const bool is_repeated = b.kind() == pb::REPEATED;
     if (is_repeated != repeated_only) continue;
-    const bool wanted = std::any_of(desired.begin(), desired.end(), [&](const Finding& f) {
-      return static_cast<pb::BreachKind>(f.kind) == b.kind();
-    });
+    const bool wanted = std::any_of(desired.begin(), desired.end(),
+                                    [&](const Finding& f) { return static_cast<pb::BreachKind>(f.kind) == b.kind(); });
     if (wanted) continue;
     store_.resolve_breach(b.breach_id(), stamp);
     pb::Breach resolved = b;
@@ -572,8 +569,9 @@ pb::DayLoad Service::day_load(const SchoolContext& ctx, const pb::Class& klass, 
   auto t_it = records.timings.find(date);
   const DayKind kind = ctx.calendar.day_kind(date);
   const int cap = ctx.profile->cap_minutes(klass.grade(), kind);
-  const auto figures = analytics::compute_day_load(cap, a_it == records.assignments.end() ? kNoAssignments : a_it->second,
-                                                   t_it == records.timings.end() ? kNoTimings : t_it->second);
+  const auto figures =
+      analytics::compute_day_load(cap, a_it == records.assignments.end() ? kNoAssignments : a_it->second,
+                                  t_it == records.timings.end() ? kNoTimings : t_it->second);
   pb::DayLoad d;
   d.set_date(analytics::format_date(date));
   d.set_day_kind(static_cast<pb::DayKind>(kind));
@@ -627,7 +625,8 @@ StatusOr<pb::ClassLoad> Service::class_load(const std::string& school_id, const 
 StatusOr<pb::GradeWeek> Service::grade_week(const std::string& school_id, int grade, const std::string& week_text) {
   if (grade < 1 || grade > 9) return Status::invalid("grade", "must be between 1 and 9");
   const auto week = analytics::parse_iso_week(week_text);
-  if (!week) return Status::invalid("week", "must be an ISO week like 2026-W47 (got \"" + week_text.substr(0, 20) + "\")");
+  if (!week)
+    return Status::invalid("week", "must be an ISO week like 2026-W47 (got \"" + week_text.substr(0, 20) + "\")");
   auto ctx = load_school(school_id);
   if (!ctx.is_ok()) return ctx.status();
   pb::GradeWeek out;
@@ -635,7 +634,8 @@ StatusOr<pb::GradeWeek> Service::grade_week(const std::string& school_id, int gr
   out.set_grade(grade);
   out.set_week(analytics::format_iso_week(*week));
   const Date monday = analytics::monday_of(*week);
-  for (const auto& klass : store_.classes(school_id, grade)) *out.add_classes() = class_load_of(*ctx, klass, monday, monday + 6);
+  for (const auto& klass : store_.classes(school_id, grade))
+    *out.add_classes() = class_load_of(*ctx, klass, monday, monday + 6);
   return out;
 }
 

@@ -75,8 +75,8 @@ class Service {
   Status withdraw_assignment(const std::string& assignment_id);
   StatusOr<pb::BatchResult> post_timings(const pb::TimingBatch& batch);
 
-  StatusOr<pb::ClassLoad> class_load(const std::string& school_id, const std::string& class_id,
-                                     const std::string& from, const std::string& to);
+  StatusOr<pb::ClassLoad> class_load(const std::string& school_id, const std::string& class_id, const std::string& from,
+                                     const std::string& to);
   StatusOr<pb::GradeWeek> grade_week(const std::string& school_id, int grade, const std::string& week);
   StatusOr<pb::BreachList> breaches(const BreachQuery& q);
   StatusOr<pb::Compliance> compliance(const ComplianceQuery& q);
@@ -105,8 +105,8 @@ class Service {
   std::string now() const;
   analytics::Date today() const;
 
-  pb::ItemResult apply_assignment(pb::Assignment a, std::map<std::pair<std::string, std::string>,
-                                                                std::set<analytics::Date>>& touched);
+  pb::ItemResult apply_assignment(pb::Assignment a,
+                                  std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
   pb::ItemResult apply_timing(const pb::TimingReport& report,
                               std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
   // Re-evaluates every rule for the class on `dates` and the dates that depend on

@@ -12,17 +12,17 @@ namespace hwload {
 
 enum class Code {
   kOk,
-  kInvalidArgument,   // 400
-  kNotFound,          // 404
-  kConflict,          // 409
-  kUnauthenticated,   // 401
-  kPermissionDenied,  // 403
-  kPayloadTooLarge,   // 413
+  kInvalidArgument,       // 400
+  kNotFound,              // 404
+  kConflict,              // 409
+  kUnauthenticated,       // 401
+  kPermissionDenied,      // 403
+  kPayloadTooLarge,       // 413
   kUnsupportedMediaType,  // 415
-  kMethodNotAllowed,  // 405
-  kResourceExhausted,  // 429
-  kUnavailable,       // 503
-  kInternal,          // 500
+  kMethodNotAllowed,      // 405
+  kResourceExhausted,     // 429
+  kUnavailable,           // 503
+  kInternal,              // 500
 };
 
 const char* code_name(Code code);
@@ -66,7 +66,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool is_ok() const { return std::holds_alternative<T>(v_); }
@@ -86,10 +86,10 @@ class [[nodiscard]] StatusOr {
   std::variant<T, Status> v_;
 };
 
-#define HWLOAD_RETURN_IF_ERROR(expr)       \
-  do {                                     \
-    ::hwload::Status _st = (expr);         \
-    if (!_st.is_ok()) return _st;          \
+#define HWLOAD_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::hwload::Status _st = (expr);   \
+    if (!_st.is_ok()) return _st;    \
   } while (0)
 
 }  // namespace hwload

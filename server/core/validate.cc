@@ -18,8 +18,8 @@ bool id_char(char c) {
 
 Status check_range(std::string_view field, int value, int lo, int hi) {
   if (value < lo || value > hi) {
-    return Status::invalid(s(field), "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                                         " (got " + std::to_string(value) + ")");
+    return Status::invalid(s(field), "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " (got " +
+                                         std::to_string(value) + ")");
   }
   return {};
 }

@@ -1,11 +1,11 @@
 #include "delivery/dispatcher.h"
 
-#include <utility>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <mutex>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "delivery/signature.h"
 #include "delivery/webhook_client.h"
@@ -135,7 +135,8 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
     const bool ok = r.status / 100 == 2;
     const int64_t now = now_ms();
     const int64_t age_ms = now - d.created_ms;
-    const bool give_up = !ok && age_ms >= std::chrono::duration_cast<std::chrono::milliseconds>(options_.give_up_after).count();
+    const bool give_up =
+        !ok && age_ms >= std::chrono::duration_cast<std::chrono::milliseconds>(options_.give_up_after).count();
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
     const auto delay = backoff(d.attempts + 1, options_.first_retry, options_.max_backoff, jitter(rng_));
     {

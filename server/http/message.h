@@ -12,9 +12,9 @@ namespace hwload::http {
 enum class Format { kJson, kProtobuf };
 
 struct Request {
-  std::string method;  // "GET", "PUT", ...
-  std::string target;  // raw request target, e.g. /v1/breaches?school_id=x
-  std::string path;    // percent-decoded path
+  std::string method;                        // "GET", "PUT", ...
+  std::string target;                        // raw request target, e.g. /v1/breaches?school_id=x
+  std::string path;                          // percent-decoded path
   std::map<std::string, std::string> query;  // percent-decoded
   std::string content_type;
   std::string accept;

@@ -160,13 +160,13 @@ class Session : public std::enable_shared_from_this<Session> {
     Status st;
     int status = 400;
     if (ec == bhttp::error::body_limit) {
-      st = Status(Code::kPayloadTooLarge, "request body exceeds the limit of " +
-                                              std::to_string(server_->options_.body_limit) + " bytes");
+      st = Status(Code::kPayloadTooLarge,
+                  "request body exceeds the limit of " + std::to_string(server_->options_.body_limit) + " bytes");
       status = 413;
       linger_ = true;  // the client may still be sending: let it finish, then close
     } else if (ec == bhttp::error::header_limit) {
-      st = Status(Code::kInvalidArgument, "request header exceeds the limit of " +
-                                              std::to_string(server_->options_.header_limit) + " bytes");
+      st = Status(Code::kInvalidArgument,
+                  "request header exceeds the limit of " + std::to_string(server_->options_.header_limit) + " bytes");
       status = 431;
     } else {
       st = Status(Code::kInvalidArgument, "malformed HTTP request: " + ec.message());
@@ -343,7 +343,8 @@ void HttpServer::Impl::shutdown(std::function<void()> on_drained) {
 
 HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, RequestHandler handler, WorkPoster post_work,
                        std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(handler), std::move(post_work), std::move(log))) {}
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(handler), std::move(post_work), std::move(log))) {
+}
 
 HttpServer::~HttpServer() = default;
 

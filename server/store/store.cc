@@ -229,8 +229,8 @@ void Store::migrate() {
   Transaction tx(*db_);
   const int version = schema_version();
   if (version > static_cast<int>(kMigrations.size())) {
-    throw StoreError(0, "database schema version " + std::to_string(version) +
-                            " is newer than this server knows (" + std::to_string(kMigrations.size()) + ")");
+    throw StoreError(0, "database schema version " + std::to_string(version) + " is newer than this server knows (" +
+                            std::to_string(kMigrations.size()) + ")");
   }
   for (size_t i = static_cast<size_t>(version); i < kMigrations.size(); ++i) db_->exec(kMigrations[i]);
   db_->exec("PRAGMA user_version = " + std::to_string(kMigrations.size()));
@@ -391,7 +391,8 @@ void Store::update_assignment(const pb::Assignment& a, const std::string& now) {
 }
 
 void Store::withdraw_assignment(const std::string& assignment_id, const std::string& now) {
-  db_->prepare("UPDATE assignments SET withdrawn_at = ?2, updated_at = ?2 WHERE assignment_id = ?1 AND withdrawn_at IS NULL")
+  db_->prepare(
+         "UPDATE assignments SET withdrawn_at = ?2, updated_at = ?2 WHERE assignment_id = ?1 AND withdrawn_at IS NULL")
       .bind(1, assignment_id)
       .bind(2, now)
       .exec();
@@ -604,7 +605,8 @@ int64_t Store::insert_alert(const std::string& alert_id, const pb::Breach& breac
 
 std::vector<pb::Alert> Store::alerts_after(int64_t seq, int limit, const std::string& district) {
   Stmt& s = db_->prepare(
-      "SELECT seq, alert_id, breach, created_at, district, event FROM alerts WHERE seq > ?1 AND (?2 = '' OR district = ?2) "
+      "SELECT seq, alert_id, breach, created_at, district, event FROM alerts WHERE seq > ?1 AND (?2 = '' OR district = "
+      "?2) "
       "ORDER BY seq LIMIT ?3");
   s.bind(1, seq).bind(2, district).bind(3, limit);
   std::vector<pb::Alert> out;
@@ -622,7 +624,8 @@ std::vector<pb::Alert> Store::alerts_after(int64_t seq, int limit, const std::st
 
 void Store::put_subscription(const pb::Subscription& sub, const std::string& now) {
   db_->prepare(
-         "INSERT INTO subscriptions(subscription_id, district, url, secret, format, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+         "INSERT INTO subscriptions(subscription_id, district, url, secret, format, updated_at) VALUES (?, ?, ?, ?, ?, "
+         "?) "
          "ON CONFLICT(subscription_id) DO UPDATE SET district = excluded.district, url = excluded.url, "
          "secret = excluded.secret, format = excluded.format, updated_at = excluded.updated_at")
       .bind(1, sub.subscription_id())

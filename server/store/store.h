@@ -65,8 +65,8 @@ class Store {
   // Distinct dates with any record for the class (for re-evaluating after a change
   // of grade, profile or calendar).
   std::vector<analytics::Date> record_dates(const std::string& school_id, const std::string& class_id);
-  ClassRecords class_records(const std::string& school_id, const std::string& class_id,
-                             analytics::Date from, analytics::Date to);
+  ClassRecords class_records(const std::string& school_id, const std::string& class_id, analytics::Date from,
+                             analytics::Date to);
   // All records of the class on `date`, for disclosure and the banned-practice rule.
   std::vector<StoredAssignment> assignments_on(const std::string& school_id, const std::string& class_id,
                                                analytics::Date date);
@@ -77,8 +77,7 @@ class Store {
     bool unfinished = false;
   };
   std::optional<Timing> timing(const std::string& assignment_id, const std::string& student_key);
-  void put_timing(const std::string& assignment_id, const std::string& student_key, Timing t,
-                  const std::string& now);
+  void put_timing(const std::string& assignment_id, const std::string& student_key, Timing t, const std::string& now);
 
   // Breaches.
   std::vector<pb::Breach> open_breaches(const std::string& school_id, const std::string& class_id,

@@ -205,8 +205,8 @@ TEST_F(Cli, AssignOverCapWarnsAndCheckStoresNothing) {
   EXPECT_EQ(r.err, "");
 
   // --check says what would happen and stores nothing.
-  r = hw({"assign", "--check", "--id", "a-check", "--school", "s1", "--class", "c5a", "--teacher", "t-li",
-          "--subject", "语文", "--date", "2026-11-18", "--minutes", "80"});
+  r = hw({"assign", "--check", "--id", "a-check", "--school", "s1", "--class", "c5a", "--teacher", "t-li", "--subject",
+          "语文", "--date", "2026-11-18", "--minutes", "80"});
   EXPECT_EQ(r.exit_code, kOk) << show(r);
   EXPECT_EQ(r.out,
             "a-check  CREATED\n"
@@ -216,8 +216,8 @@ TEST_F(Cli, AssignOverCapWarnsAndCheckStoresNothing) {
   const std::string out = load("c5a", "2026-11-16", "2026-11-20");
   EXPECT_EQ(lines_of(out).at(0), "五年级1班 (c5a, grade 5)");
   EXPECT_EQ(tokens(lines_of(out).at(1)),
-            (std::vector<std::string>{"date", "day", "kind", "cap", "planned", "mean", "p90", "reported", "over",
-                                      "cap", "unfinished", "breaches"}));
+            (std::vector<std::string>{"date", "day", "kind", "cap", "planned", "mean", "p90", "reported", "over", "cap",
+                                      "unfinished", "breaches"}));
   EXPECT_EQ(row(out, "2026-11-16"),
             (std::vector<std::string>{"2026-11-16", "Mon", "school", "60", "0", "-", "-", "0", "0", "0"}));
   EXPECT_EQ(row(out, "2026-11-17"), (std::vector<std::string>{"2026-11-17", "Tue", "school", "60", "75", "-", "-", "0",
@@ -272,7 +272,7 @@ TEST_F(Cli, ImportReportsBadRowsByLineAndStoresGoodOnes) {
   // Line numbers are the file's: the quoted newline in line 2's content makes the
   // next record start on line 4.
   const std::string csv =
-      "作业编号,学校,班级,教师,学科,日期,类型,层次,预计分钟,标题,内容\n"                           // 1
+      "作业编号,学校,班级,教师,学科,日期,类型,层次,预计分钟,标题,内容\n"                          // 1
       "imp-1,s1,c5a,t-wang,语文,2026-11-17,书面,必做,30,生字抄写,\"抄写第六单元生字, 每个三遍\n"  // 2
       "注意书写工整\"\n"                                                                          // 3
       "imp-2,s1,c5a,t-li,数学,2026-11-17,书面,,25,课本练习,第45页第1-6题\n"                       // 4
@@ -354,8 +354,8 @@ TEST_F(Cli, ImportCheckValidatesWithoutStoring) {
 TEST_F(Cli, ImportHeaderLackingColumnsIsRefusedWithTheColumnsNamed) {
   start();
   ASSERT_NO_FATAL_FAILURE(register_school());
-  auto r = hw({"import", "assignments",
-               write("no-cols.csv", "学校,班级,学科,日期,类型\ns1,c5a,数学,2026-11-17,书面\n")});
+  auto r =
+      hw({"import", "assignments", write("no-cols.csv", "学校,班级,学科,日期,类型\ns1,c5a,数学,2026-11-17,书面\n")});
   EXPECT_NE(r.exit_code, kOk) << show(r);
   EXPECT_EQ(r.exit_code, kUsage) << show(r);  // nothing was read
   EXPECT_EQ(r.err, "hwload: line 1: header lacks column(s): teacher_id, estimated_minutes\n");
@@ -378,8 +378,8 @@ TEST_F(Cli, ImportOfAnEmptyFileIsRefused) {
     EXPECT_EQ(r.out, "");
   }
   // A header and nothing else is a valid, empty import.
-  const auto r = hw({"import", "assignments",
-                     write("header-only.csv", "school_id,class_id,teacher_id,subject,date,type,minutes\n")});
+  const auto r = hw(
+      {"import", "assignments", write("header-only.csv", "school_id,class_id,teacher_id,subject,date,type,minutes\n")});
   EXPECT_EQ(r.exit_code, kOk) << show(r);
   EXPECT_EQ(r.out, "0 rows: 0 created, 0 updated, 0 unchanged, 0 rejected\n");
 }
@@ -433,7 +433,9 @@ TEST_F(Cli, ImportTimingsThenLoadShowsFiguresComputedByHand) {
   auto timings = [](int s02_math) {
     return "assignment_id,student_key,minutes,unfinished\n"
            "a-math,s01,30,0\n"
-           "a-math,s02," + std::to_string(s02_math) + ",\n"
+           "a-math,s02," +
+           std::to_string(s02_math) +
+           ",\n"
            "a-math,s03,35,否\n"
            "a-math,s04,50,是\n"
            "a-chn,s01,20,\n"
@@ -552,12 +554,34 @@ TEST_F(Cli, WeekPrintsOneAlignedLinePerClassAndTheCapRow) {
       "grade 5, 2026-W47  (cell: planned / measured mean minutes; ! over the cap, x no-homework day broken, - "
       "nothing counted)\n"
       "class       Mon 11-16  Tue 11-17  Wed 11-18  Thu 11-19  Fri 11-20  Sat 11-21  Sun 11-22\n"
-      "五年级1班   " "   30 / -" "  " " 70 / - !" "  " + dash + "  " + dash + "  " + dash + "  " + dash + "  " + dash +
+      "五年级1班   "
+      "   30 / -"
+      "  "
+      " 70 / - !"
+      "  " +
+      dash + "  " + dash + "  " + dash + "  " + dash + "  " + dash +
       "\n"
-      "五年级10班  " + dash + "  " + dash + "  " "40 / 37.5" "  " + dash + "  " + dash + "  " + dash + "  " + dash +
+      "五年级10班  " +
+      dash + "  " + dash +
+      "  "
+      "40 / 37.5"
+      "  " +
+      dash + "  " + dash + "  " + dash + "  " + dash +
       "\n"
-      "cap         " "       60" "  " "       60" "  " "       60" "  " "       60" "  " "       60" "  " "       60"
-      "  " "       60\n"
+      "cap         "
+      "       60"
+      "  "
+      "       60"
+      "  "
+      "       60"
+      "  "
+      "       60"
+      "  "
+      "       60"
+      "  "
+      "       60"
+      "  "
+      "       60\n"
       "  2026-11-17 c5a PLANNED_OVER_CAP (WARNING): planned written homework 70 min exceeds the 60 min cap\n";
   EXPECT_EQ(r.out, expected) << show(r);
   // The same table when the CLI talks JSON to the server instead of protobuf.
@@ -566,7 +590,8 @@ TEST_F(Cli, WeekPrintsOneAlignedLinePerClassAndTheCapRow) {
   EXPECT_EQ(wire_json.out, expected);
 
   // The JSON form holds the same figures.
-  const auto gw = from_json<pb::GradeWeek>(hw_json({"week", "--school", "s1", "--grade", "5", "--week", "2026-W47"}).out);
+  const auto gw =
+      from_json<pb::GradeWeek>(hw_json({"week", "--school", "s1", "--grade", "5", "--week", "2026-W47"}).out);
   ASSERT_EQ(gw.classes_size(), 2);
   EXPECT_EQ(gw.classes(1).class_name(), "五年级10班");
   ASSERT_EQ(gw.classes(1).days_size(), 7);
@@ -657,9 +682,9 @@ TEST_F(Cli, BreachesAckComplianceAndAlertsShowExactFigures) {
   EXPECT_EQ(ls[1], "student-days within the cap: 3 of 5 (60.0%)");
   EXPECT_EQ(ls[2], "class-days over the cap: 3 of 4");
   // The open breaches by kind, sorted by name.
-  EXPECT_EQ(std::vector<std::string>(ls.begin() + 3, ls.end()),
-            (std::vector<std::string>{"open MEASURED_OVER_CAP: 1", "open PLANNED_OVER_CAP: 1",
-                                      "open WRITTEN_FORBIDDEN: 1"}));
+  EXPECT_EQ(
+      std::vector<std::string>(ls.begin() + 3, ls.end()),
+      (std::vector<std::string>{"open MEASURED_OVER_CAP: 1", "open PLANNED_OVER_CAP: 1", "open WRITTEN_FORBIDDEN: 1"}));
   r = hw({"compliance", "--school", "s1", "--grade", "5", "--from", "2026-11-16", "--to", "2026-11-22"});
   EXPECT_EQ(r.exit_code, kOk) << show(r);
   ls = lines_of(r.out);
@@ -679,9 +704,9 @@ TEST_F(Cli, BreachesAckComplianceAndAlertsShowExactFigures) {
             (std::vector<std::string>{"s1", "c2a", "2026-11-16", "WRITTEN_FORBIDDEN", "BREACH", "OPEN", "OPENED"}));
   EXPECT_EQ(std::vector<std::string>(alerts[1].begin() + 2, alerts[1].end()),
             (std::vector<std::string>{"s1", "c5a", "2026-11-17", "MEASURED_OVER_CAP", "BREACH", "OPEN", "OPENED"}));
-  EXPECT_EQ(std::vector<std::string>(alerts[2].begin() + 2, alerts[2].end()),
-            (std::vector<std::string>{"s1", "c5a", "2026-11-17", "MEASURED_OVER_CAP", "BREACH", "OPEN",
-                                      "ACKNOWLEDGED"}));
+  EXPECT_EQ(
+      std::vector<std::string>(alerts[2].begin() + 2, alerts[2].end()),
+      (std::vector<std::string>{"s1", "c5a", "2026-11-17", "MEASURED_OVER_CAP", "BREACH", "OPEN", "ACKNOWLEDGED"}));
   const std::string seq1 = alerts[0][0], seq2 = alerts[1][0], seq3 = alerts[2][0];
   EXPECT_LT(std::stoll(seq1), std::stoll(seq2));
   EXPECT_LT(std::stoll(seq2), std::stoll(seq3));
@@ -726,8 +751,8 @@ TEST_F(Cli, UnreachableServerExitsOneWithAClearMessage) {
                                  "s1,c5a,t-li,语文,2026-11-17,书面,20\n");
   r = hw({"import", "assignments", path});
   EXPECT_EQ(r.exit_code, kRefused) << show(r);
-  EXPECT_EQ(r.err, "hwload: lines 2-3 not sent: UNAVAILABLE: cannot connect to 127.0.0.1:" + port +
-                       ": Connection refused\n");
+  EXPECT_EQ(r.err,
+            "hwload: lines 2-3 not sent: UNAVAILABLE: cannot connect to 127.0.0.1:" + port + ": Connection refused\n");
 }
 
 TEST_F(Cli, MalformedArgumentValuesExitTwo) {
@@ -793,14 +818,10 @@ TEST_F(Cli, DemoServerListsEveryBreachKind) {
   // gets written homework on the Wednesday no-homework day; g3c1's Friday dictation
   // is to be graded by parents.
   const std::set<Row> expected = {
-      {"2026-11-16", "g8c1", "MEASURED_OVER_CAP", "BREACH"},
-      {"2026-11-17", "g5c1", "PLANNED_OVER_CAP", "WARNING"},
-      {"2026-11-17", "g5c1", "MEASURED_OVER_CAP", "BREACH"},
-      {"2026-11-17", "g8c1", "MEASURED_OVER_CAP", "BREACH"},
-      {"2026-11-18", "g4c2", "NO_HOMEWORK_DAY", "BREACH"},
-      {"2026-11-19", "g2c2", "WRITTEN_FORBIDDEN", "BREACH"},
-      {"2026-11-19", "g8c1", "MEASURED_OVER_CAP", "BREACH"},
-      {"2026-11-19", "g8c1", "REPEATED", "SERIOUS"},
+      {"2026-11-16", "g8c1", "MEASURED_OVER_CAP", "BREACH"}, {"2026-11-17", "g5c1", "PLANNED_OVER_CAP", "WARNING"},
+      {"2026-11-17", "g5c1", "MEASURED_OVER_CAP", "BREACH"}, {"2026-11-17", "g8c1", "MEASURED_OVER_CAP", "BREACH"},
+      {"2026-11-18", "g4c2", "NO_HOMEWORK_DAY", "BREACH"},   {"2026-11-19", "g2c2", "WRITTEN_FORBIDDEN", "BREACH"},
+      {"2026-11-19", "g8c1", "MEASURED_OVER_CAP", "BREACH"}, {"2026-11-19", "g8c1", "REPEATED", "SERIOUS"},
       {"2026-11-20", "g3c1", "BANNED_PRACTICE", "BREACH"},
   };
   EXPECT_EQ(got, expected) << r.out;

@@ -68,8 +68,8 @@ TEST(DeliveryCrash, KillNineDuringDeliveryLosesNoAlert) {
     for (const char* s : {"s1", "s2", "s3"}) {
       for (int day = 16; day <= 27; ++day) {
         pb::AssignmentBatch b;
-        pb::Assignment a = assignment(std::string(s) + "-" + std::to_string(day), "c2",
-                                      "2026-11-" + std::to_string(day), 10);
+        pb::Assignment a =
+            assignment(std::string(s) + "-" + std::to_string(day), "c2", "2026-11-" + std::to_string(day), 10);
         a.set_school_id(s);
         *b.add_assignments() = a;
         ASSERT_TRUE(c->post_assignments(b).ok());

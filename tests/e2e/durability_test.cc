@@ -73,8 +73,10 @@ TEST(Durability, SigtermDrainsARequestInFlightAndExitsZero) {
   *batch.add_assignments() = assignment("drain-1", "c5", "2026-11-17", 25);
   std::string body;
   batch.SerializeToString(&body);
-  const std::string head = "POST /v1/assignments HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
-                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  const std::string head =
+      "POST /v1/assignments HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;

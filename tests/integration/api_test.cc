@@ -385,7 +385,8 @@ TEST(NoHomeworkWeek, FlexibleWeekIsCheckedOnceTheWeekIsOver) {
   seed_school(*c, "hengyang");
   std::vector<std::string> days = {"2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26", "2026-11-27"};
   pb::AssignmentBatch b;
-  for (size_t i = 0; i < days.size(); ++i) *b.add_assignments() = assignment("d" + std::to_string(i), "c5", days[i], 20);
+  for (size_t i = 0; i < days.size(); ++i)
+    *b.add_assignments() = assignment("d" + std::to_string(i), "c5", days[i], 20);
   ASSERT_TRUE(c->post_assignments(b).ok());
   client::BreachQuery q;
   q.school_id = "s1";

@@ -112,7 +112,9 @@ class BadInputFixture : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.error().to_string();
     return r.ok() && r->days_size() == 1 ? r->days(0) : pb::DayLoad();
   }
-  int planned(const std::string& class_id, const std::string& date = kDay) { return day(class_id, date).planned_minutes(); }
+  int planned(const std::string& class_id, const std::string& date = kDay) {
+    return day(class_id, date).planned_minutes();
+  }
 
   void expect_stored(const std::string& id, int minutes) {
     auto r = client_->get_assignment(id);
@@ -165,7 +167,8 @@ TEST_P(BadInputTest, UnknownClassOrSchoolInBatchIsRejectedWhileGoodItemsAreStore
   auto no_class = assignment("a-noclass", "c9", kDay, 20);
   auto no_school = assignment("a-noschool", "c5", kDay, 20);
   no_school.set_school_id("s9");
-  const auto res = post({assignment("a-good1", "c5", kDay, 30), no_class, no_school, assignment("a-good2", "c8", kDay, 40)});
+  const auto res =
+      post({assignment("a-good1", "c5", kDay, 30), no_class, no_school, assignment("a-good2", "c8", kDay, 40)});
   ASSERT_EQ(res.items_size(), 4);
   EXPECT_EQ(res.items(0).status(), pb::CREATED);
   expect_rejected(res.items(1), "a-noclass", "NOT_FOUND");
@@ -251,8 +254,8 @@ TEST_P(BadInputTest, UnknownProfileIsRejectedNamingProfile) {
 // ---- field rules in batches ------------------------------------------------------
 
 TEST_P(BadInputTest, AssignmentMinutesOutOfRangeAreRejectedNamingTheField) {
-  const auto res = post({assignment("a-neg", "c5", kDay, -1), assignment("a-big", "c5", kDay, 601),
-                         assignment("a-ok", "c5", kDay, 45)});
+  const auto res = post(
+      {assignment("a-neg", "c5", kDay, -1), assignment("a-big", "c5", kDay, 601), assignment("a-ok", "c5", kDay, 45)});
   ASSERT_EQ(res.items_size(), 3);
   expect_rejected(res.items(0), "a-neg", "INVALID_ARGUMENT", "assignments[0].estimated_minutes");
   expect_rejected(res.items(1), "a-big", "INVALID_ARGUMENT", "assignments[1].estimated_minutes");
@@ -508,9 +511,11 @@ TEST_P(BadInputTest, UnreadableBodyIs400AndStoresNothing) {
   // Garbage in the request's own encoding: 't' (0x74) is a protobuf END_GROUP tag.
   const std::string garbage = GetParam() == Encoding::kJson ? std::string("{\"assignments\": [{\"assignment_id\": ")
                                                             : std::string("this is not a protobuf message");
-  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", "/v1/assignments"}, {"PUT", "/v1/assignments/a1"}, {"POST", "/v1/timings"},
-           {"PUT", "/v1/schools/s1/classes/c5"}}) {
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/v1/assignments"},
+                                                        {"PUT", "/v1/assignments/a1"},
+                                                        {"POST", "/v1/timings"},
+                                                        {"PUT", "/v1/schools/s1/classes/c5"}}) {
     SCOPED_TRACE(method + " " + target);
     const auto r = raw(method, target, garbage, media(), media());
     EXPECT_EQ(r.status, 400);
@@ -711,7 +716,8 @@ TEST_F(BadInputFixture, UnknownRouteIs404AndWrongMethodIs405WithAllow) {
     const auto r = raw("PATCH", "/v1/assignments/a1", "", "");
     EXPECT_EQ(r.status, 405);
     ASSERT_TRUE(r.headers.count("allow")) << "no Allow header";
-    for (const char* m : {"PUT", "GET", "DELETE"}) EXPECT_TRUE(contains(r.headers.at("allow"), m)) << r.headers.at("allow");
+    for (const char* m : {"PUT", "GET", "DELETE"})
+      EXPECT_TRUE(contains(r.headers.at("allow"), m)) << r.headers.at("allow");
   }
   {
     const auto r = raw("POST", "/v1/schools/s1", to_json(pb::School()), kJson);

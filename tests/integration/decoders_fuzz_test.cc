@@ -49,9 +49,15 @@ TEST(DecodersFuzz, ValidSeedsAndTheirMutationsNeverCrash) {
       for (int e = 0; e < edits && m.size() > 1; ++e) {
         const size_t pos = 1 + rng() % (m.size() - 1);
         switch (rng() % 3) {
-          case 0: m[pos] = static_cast<char>(rng()); break;
-          case 1: m.erase(pos, 1 + rng() % 4); break;
-          default: m.insert(pos, 1, static_cast<char>(rng())); break;
+          case 0:
+            m[pos] = static_cast<char>(rng());
+            break;
+          case 1:
+            m.erase(pos, 1 + rng() % 4);
+            break;
+          default:
+            m.insert(pos, 1, static_cast<char>(rng()));
+            break;
         }
       }
       run(m);

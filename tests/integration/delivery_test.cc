@@ -116,8 +116,8 @@ void expect_order_per_school(const std::vector<WebhookReceiver::Received>& got, 
     const auto& school = r.alert.breach().school_id();
     for (int64_t earlier : seqs_by_school[school]) {
       if (earlier >= r.alert.seq()) break;
-      EXPECT_TRUE(acked.contains(earlier)) << "alert seq " << r.alert.seq() << " of " << school
-                                           << " sent before seq " << earlier << " was delivered";
+      EXPECT_TRUE(acked.contains(earlier))
+          << "alert seq " << r.alert.seq() << " of " << school << " sent before seq " << earlier << " was delivered";
     }
     if (r.answered == 200) acked.insert(r.alert.seq());
   }
@@ -197,8 +197,7 @@ TEST(Delivery, EveryAlertArrivesSignedInOrderPerSchoolThroughFailuresAndHangs) {
   }
   EXPECT_NE(raw->body.find("hwload_alert_deliveries_pending 0"), std::string::npos) << raw->body;
   EXPECT_NE(raw->body.find("hwload_alert_oldest_undelivered_age_seconds 0"), std::string::npos);
-  EXPECT_NE(raw->body.find("hwload_http_request_duration_seconds_bucket{route=\"/v1/assignments\""),
-            std::string::npos);
+  EXPECT_NE(raw->body.find("hwload_http_request_duration_seconds_bucket{route=\"/v1/assignments\""), std::string::npos);
 }
 
 TEST(Delivery, AFailingSchoolHoldsBackOnlyItsOwnAlerts) {

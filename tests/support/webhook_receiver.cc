@@ -86,7 +86,8 @@ class WebhookReceiver::Impl {
         const double x = u(self->rng_);
         hang = x < self->options_.hang_rate;
         if (!hang && x < self->options_.hang_rate + self->options_.fail_rate) status = 500;
-        if (!hang && !self->options_.fail_school.empty() && r.alert.breach().school_id() == self->options_.fail_school) {
+        if (!hang && !self->options_.fail_school.empty() &&
+            r.alert.breach().school_id() == self->options_.fail_school) {
           status = 500;
         }
         delay = hang ? self->options_.hang_for : self->options_.delay;
@@ -123,7 +124,9 @@ class WebhookReceiver::Impl {
   std::vector<Received> received_;
 };
 
-WebhookReceiver::WebhookReceiver(Options options) : impl_(std::make_shared<Impl>(std::move(options))) { impl_->start(); }
+WebhookReceiver::WebhookReceiver(Options options) : impl_(std::make_shared<Impl>(std::move(options))) {
+  impl_->start();
+}
 WebhookReceiver::~WebhookReceiver() { impl_->stop(); }
 uint16_t WebhookReceiver::port() const { return impl_->acceptor_.local_endpoint().port(); }
 std::string WebhookReceiver::url(const std::string& path) const {

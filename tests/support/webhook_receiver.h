@@ -26,19 +26,19 @@ class WebhookReceiver {
     std::string tls_cert_file, tls_key_file;
   };
   struct Received {
-    std::string alert_id;       // X-Hwload-Alert-Id
-    std::string signature;      // X-Hwload-Signature
+    std::string alert_id;   // X-Hwload-Alert-Id
+    std::string signature;  // X-Hwload-Signature
     std::string content_type;
     std::string body;
-    v1::Alert alert;            // decoded from the body
-    int answered = 0;           // status sent; 0 when it hung
+    v1::Alert alert;   // decoded from the body
+    int answered = 0;  // status sent; 0 when it hung
   };
 
   explicit WebhookReceiver(Options options);
   ~WebhookReceiver();
   uint16_t port() const;
   std::string url(const std::string& path = "/hooks/hwload") const;  // http:// or https://
-  std::vector<Received> received() const;  // every attempt, in arrival order
+  std::vector<Received> received() const;                            // every attempt, in arrival order
   void set_options(Options options);
 
   class Impl;

@@ -46,8 +46,7 @@ struct ClassDay {
 };
 
 // Whether `date` is the class's fixed no-homework weekday (profile scope, calendar).
-bool is_fixed_no_homework_day(const PolicyProfile& profile, const SchoolCalendar& calendar,
-                              int grade, Date date);
+bool is_fixed_no_homework_day(const PolicyProfile& profile, const SchoolCalendar& calendar, int grade, Date date);
 
 // WRITTEN_FORBIDDEN, PLANNED_OVER_CAP, MEASURED_OVER_CAP, BANNED_PRACTICE and the
 // fixed-weekday NO_HOMEWORK_DAY for one class-day.
@@ -63,9 +62,8 @@ struct DatedFinding {
   Date date;
   Finding finding;
 };
-std::optional<DatedFinding> evaluate_no_homework_week(const PolicyProfile& profile,
-                                                      const SchoolCalendar& calendar, int grade,
-                                                      IsoWeek week, Date today,
+std::optional<DatedFinding> evaluate_no_homework_week(const PolicyProfile& profile, const SchoolCalendar& calendar,
+                                                      int grade, IsoWeek week, Date today,
                                                       const std::function<bool(Date)>& has_counted);
 
 // The last SCHOOL_DAY of `week`, if it has any.
@@ -74,7 +72,6 @@ std::optional<Date> last_school_day(const SchoolCalendar& calendar, IsoWeek week
 // REPEATED: the dates D of `breach_dates` (dates with an OPEN BREACH-severity breach)
 // such that the window [D - window + 1, D] holds at least `count` of them. Only dates
 // within [from, to] are returned.
-std::vector<Date> repeated_dates(const std::set<Date>& breach_dates, int count, int window_days,
-                                 Date from, Date to);
+std::vector<Date> repeated_dates(const std::set<Date>& breach_dates, int count, int window_days, Date from, Date to);
 
 }  // namespace hwload::analytics

@@ -13,7 +13,7 @@ namespace hwload::analytics {
 struct ComplianceTotals {
   long long student_days = 0;
   long long student_days_within_cap = 0;
-  long long class_days = 0;          // class-days with counted homework
+  long long class_days = 0;           // class-days with counted homework
   long long class_days_over_cap = 0;  // of those, load over the cap
   std::map<std::string, int> breaches_by_kind;
 

@@ -18,8 +18,7 @@ struct BannedFlags {
   bool punitive = false;
   bool repetitive = false;
   bool any() const {
-    return requires_parent_grading || assigned_to_parents || requires_self_grading || punitive ||
-           repetitive;
+    return requires_parent_grading || assigned_to_parents || requires_self_grading || punitive || repetitive;
   }
   // Names of the flags set, comma separated (e.g. "requires_parent_grading,punitive").
   std::string describe() const;
@@ -60,7 +59,7 @@ struct DayLoadFigures {
   int students_reported = 0;
   int students_over_cap = 0;
   int students_unfinished = 0;
-  bool has_counted = false;  // at least one counted assignment
+  bool has_counted = false;           // at least one counted assignment
   std::vector<SubjectLoad> subjects;  // by subject, in byte order of the name
   std::vector<int> student_totals;    // per reporting student, ascending
 };
