@@ -130,15 +130,18 @@ std::optional<Sheet> open_sheet(const std::string& text, const std::map<std::str
   return Sheet{std::move(csv), std::move(cols)};
 }
 
-// Counts a data row and checks it has the header's number of fields; a bad row is
-// reported by its line and counted rejected.
+// Counts a row rejected before sending, reported by its line.
+void reject_row(ImportReport& rep, int line, const std::string& what) {
+  ++rep.rejected;
+  rep.problems.push_back(line_prefix(line) + what);
+}
+
+// Counts a data row and checks it has the header's number of fields.
 bool take_row(const Sheet& sheet, const CsvRecord& r, ImportReport& rep) {
   ++rep.rows;
   const size_t want = sheet.csv.records[0].fields.size();
   if (r.fields.size() == want) return true;
-  ++rep.rejected;
-  rep.problems.push_back(line_prefix(r.line) + "has " + std::to_string(r.fields.size()) + " fields; the header has " +
-                         std::to_string(want));
+  reject_row(rep, r.line, "has " + std::to_string(r.fields.size()) + " fields; the header has " + std::to_string(want));
   return false;
 }
 
@@ -185,10 +188,7 @@ ImportReport import_assignments(client::Client& client, const std::string& text,
   for (size_t i = 1; i < csv.records.size(); ++i) {
     const CsvRecord& r = csv.records[i];
     if (!take_row(*sheet, r, rep)) continue;
-    auto bad = [&](const std::string& what) {
-      ++rep.rejected;
-      rep.problems.push_back(line_prefix(r.line) + what);
-    };
+    auto bad = [&](const std::string& what) { reject_row(rep, r.line, what); };
     pb::Assignment a;
     a.set_school_id(cols.get(r, "school_id"));
     a.set_class_id(cols.get(r, "class_id"));
@@ -286,10 +286,7 @@ ImportReport import_timings(client::Client& client, const std::string& text, int
   for (size_t i = 1; i < csv.records.size(); ++i) {
     const CsvRecord& r = csv.records[i];
     if (!take_row(*sheet, r, rep)) continue;
-    auto bad = [&](const std::string& what) {
-      ++rep.rejected;
-      rep.problems.push_back(line_prefix(r.line) + what);
-    };
+    auto bad = [&](const std::string& what) { reject_row(rep, r.line, what); };
     const std::string id = cols.get(r, "assignment_id"), key = cols.get(r, "student_key");
     int minutes = 0;
     if (!parse_int(cols.get(r, "minutes"), minutes)) {

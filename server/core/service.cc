@@ -248,7 +248,7 @@ StatusOr<pb::BatchResult> Service::post_assignments(const pb::AssignmentBatch& b
   Touched touched;
   pb::BatchResult result = apply_items(store_.db(), "assignments", batch.assignments(), touched,
                                        [this](const pb::Assignment& a, Touched& t) { return apply_assignment(a, t); });
-  for (auto& w : warnings_for(touched)) *result.add_warnings() = std::move(w);
+  for (auto& w : reevaluate_touched(touched)) *result.add_warnings() = std::move(w);
   if (!batch.validate_only()) tx.commit();
   return result;
 }
@@ -282,7 +282,7 @@ StatusOr<pb::BatchResult> Service::put_assignment(const std::string& assignment_
     *result.add_items() = item(assignment_id, pb::UPDATED);
   }
   touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
-  for (auto& w : warnings_for(touched)) *result.add_warnings() = std::move(w);
+  for (auto& w : reevaluate_touched(touched)) *result.add_warnings() = std::move(w);
   tx.commit();
   return result;
 }
@@ -358,12 +358,12 @@ StatusOr<pb::BatchResult> Service::post_timings(const pb::TimingBatch& batch) {
   Touched touched;
   pb::BatchResult result = apply_items(store_.db(), "reports", batch.reports(), touched,
                                        [this](const pb::TimingReport& r, Touched& t) { return apply_timing(r, t); });
-  for (auto& w : warnings_for(touched)) *result.add_warnings() = std::move(w);
+  for (auto& w : reevaluate_touched(touched)) *result.add_warnings() = std::move(w);
   if (!batch.validate_only()) tx.commit();
   return result;
 }
 
-std::vector<pb::Warning> Service::warnings_for(const Touched& touched) {
+std::vector<pb::Warning> Service::reevaluate_touched(const Touched& touched) {
   std::vector<pb::Warning> out;
   std::map<std::string, SchoolContext> contexts;
   for (const auto& [key, dates] : touched) {
@@ -394,7 +394,8 @@ std::vector<pb::Warning> Service::warnings_for(const Touched& touched) {
 
 // ---- breach evaluation -------------------------------------------------------
 
-Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<Date>& dates) {
+Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<Date>& dates,
+                                      int* opened) {
   Findings out;
   if (dates.empty()) return out;
   const auto& profile = *ctx.profile;
@@ -410,31 +411,27 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
   const Date lo = *all.begin() - 7, hi = *all.rbegin() + 7;
   const store::ClassRecords records = store_.class_records(ctx.school.school_id(), klass.class_id(), lo, hi);
   auto has_counted = [&](Date d) {
-    auto it = records.assignments.find(d);
-    if (it == records.assignments.end()) return false;
-    return std::any_of(it->second.begin(), it->second.end(), analytics::is_counted);
+    const auto& on = records.assignments_on(d);
+    return std::any_of(on.begin(), on.end(), analytics::is_counted);
   };
-  static const std::vector<analytics::AssignmentFacts> kNoAssignments;
-  static const std::vector<analytics::TimingFacts> kNoTimings;
 
   for (Date d : all) {
-    auto a_it = records.assignments.find(d);
-    auto t_it = records.timings.find(d);
-    const auto& assignments = a_it == records.assignments.end() ? kNoAssignments : a_it->second;
-    const auto& timings = t_it == records.timings.end() ? kNoTimings : t_it->second;
+    const auto& assignments = records.assignments_on(d);
     analytics::ClassDay day;
     day.grade = grade;
     day.date = d;
     day.day_kind = ctx.calendar.day_kind(d);
     day.assignments = assignments;
-    day.load = analytics::compute_day_load(profile.cap_minutes(grade, day.day_kind), assignments, timings);
+    day.load =
+        analytics::compute_day_load(profile.cap_minutes(grade, day.day_kind), assignments, records.timings_on(d));
     std::vector<Finding> findings = analytics::evaluate_class_day(profile, ctx.calendar, day);
     if (flexible_week) {
       auto week = analytics::evaluate_no_homework_week(profile, ctx.calendar, grade, analytics::iso_week_of(d), today(),
                                                        has_counted);
       if (week && week->date == d) findings.push_back(week->finding);
     }
-    sync_breaches(ctx, klass, d, findings, false);
+    const int n = sync_breaches(ctx, klass, d, findings, false);
+    if (opened) *opened += n;
     if (dates.contains(d)) out[d] = std::move(findings);
   }
 
@@ -461,15 +458,17 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
                                 "breaches on " + std::to_string(n) + " distinct dates within " +
                                     std::to_string(window) + " days (" + list + ")"});
     }
-    sync_breaches(ctx, klass, d, desired, true);
+    const int n = sync_breaches(ctx, klass, d, desired, true);
+    if (opened) *opened += n;
   }
   return out;
 }
 
-void Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Date date,
-                            const std::vector<Finding>& desired, bool repeated_only) {
+int Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Date date,
+                           const std::vector<Finding>& desired, bool repeated_only) {
   const auto open = store_.open_breaches(ctx.school.school_id(), klass.class_id(), date);
   const std::string stamp = now();
+  int opened = 0;
   for (const auto& f : desired) {
     auto it = std::find_if(open.begin(), open.end(),
                            [&](const pb::Breach& b) { return b.kind() == static_cast<pb::BreachKind>(f.kind); });
@@ -499,6 +498,7 @@ void Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Da
     b.set_opened_at(stamp);
     store_.insert_breach(b);
     write_alert(ctx, b, "OPENED");
+    ++opened;
   }
   for (const auto& b : open) {
     const bool is_repeated = b.kind() == pb::REPEATED;
@@ -512,6 +512,7 @@ void Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Da
     resolved.set_resolved_at(stamp);
     write_alert(ctx, resolved, "RESOLVED");
   }
+  return opened;
 }
 
 void Service::write_alert(const SchoolContext& ctx, const pb::Breach& b, const char* event) {
@@ -529,13 +530,7 @@ void Service::reevaluate_school(const SchoolContext& ctx) {
 }
 
 int Service::sweep_finished_weeks(int weeks_back) {
-  int opened_before = 0;
-  {
-    auto& q = store_.db().prepare("SELECT COUNT(*) FROM breaches");
-    q.step();
-    opened_before = q.int32(0);
-    q.reset();
-  }
+  int opened = 0;
   store::Transaction tx(store_.db());
   const Date monday = analytics::monday_of(analytics::iso_week_of(today()));
   for (const auto& school : store_.schools_in_district("")) {
@@ -548,30 +543,20 @@ int Service::sweep_finished_weeks(int weeks_back) {
         const Date m = monday - 7 * w;
         if (auto last = analytics::last_school_day(ctx->calendar, analytics::iso_week_of(m))) dates.insert(*last);
       }
-      reevaluate(*ctx, klass, dates);
+      reevaluate(*ctx, klass, dates, &opened);
     }
   }
   tx.commit();
-  auto& q = store_.db().prepare("SELECT COUNT(*) FROM breaches");
-  q.step();
-  const int opened_after = q.int32(0);
-  q.reset();
-  return opened_after - opened_before;
+  return opened;
 }
 
 // ---- reads -------------------------------------------------------------------
 
 pb::DayLoad Service::day_load(const SchoolContext& ctx, const pb::Class& klass, Date date,
                               const store::ClassRecords& records, const std::vector<pb::Breach>& open) {
-  static const std::vector<analytics::AssignmentFacts> kNoAssignments;
-  static const std::vector<analytics::TimingFacts> kNoTimings;
-  auto a_it = records.assignments.find(date);
-  auto t_it = records.timings.find(date);
   const DayKind kind = ctx.calendar.day_kind(date);
   const int cap = ctx.profile->cap_minutes(klass.grade(), kind);
-  const auto figures =
-      analytics::compute_day_load(cap, a_it == records.assignments.end() ? kNoAssignments : a_it->second,
-                                  t_it == records.timings.end() ? kNoTimings : t_it->second);
+  const auto figures = analytics::compute_day_load(cap, records.assignments_on(date), records.timings_on(date));
   pb::DayLoad d;
   d.set_date(analytics::format_date(date));
   d.set_day_kind(static_cast<pb::DayKind>(kind));
@@ -700,14 +685,9 @@ StatusOr<pb::Compliance> Service::compliance(const ComplianceQuery& q) {
     if (!ctx.is_ok()) return ctx.status();
     for (const auto& klass : store_.classes(school.school_id(), q.grade)) {
       const auto records = store_.class_records(school.school_id(), klass.class_id(), *from, *to);
-      std::set<Date> dates;
-      for (const auto& [d, _] : records.assignments) dates.insert(d);
-      for (Date d : dates) {
+      for (const auto& [d, assignments] : records.assignments) {
         const int cap = ctx->profile->cap_minutes(klass.grade(), ctx->calendar.day_kind(d));
-        auto t_it = records.timings.find(d);
-        static const std::vector<analytics::TimingFacts> kNone;
-        totals.add_class_day(analytics::compute_day_load(cap, records.assignments.at(d),
-                                                         t_it == records.timings.end() ? kNone : t_it->second));
+        totals.add_class_day(analytics::compute_day_load(cap, assignments, records.timings_on(d)));
       }
     }
     store::BreachFilter f;

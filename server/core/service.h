@@ -112,14 +112,19 @@ class Service {
   // Re-evaluates every rule for the class on `dates` and the dates that depend on
   // them (the week's last school day, REPEATED's window); opens and resolves
   // breaches and writes their alerts. Returns the findings on `dates`.
-  Findings reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<analytics::Date>& dates);
+  // `opened`, when given, is increased by the number of breaches opened.
+  Findings reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<analytics::Date>& dates,
+                      int* opened = nullptr);
   void reevaluate_school(const SchoolContext& ctx);
-  void sync_breaches(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
-                     const std::vector<analytics::Finding>& desired, bool repeated_only);
+  // Returns the number of breaches it opened.
+  int sync_breaches(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
+                    const std::vector<analytics::Finding>& desired, bool repeated_only);
   // Writes the outbox row for a BREACH/SERIOUS breach event (OPENED, RESOLVED,
   // ACKNOWLEDGED), in the caller's transaction.
   void write_alert(const SchoolContext& ctx, const pb::Breach& b, const char* event);
-  std::vector<pb::Warning> warnings_for(
+  // Re-evaluates the touched class-dates (in the caller's transaction) and returns
+  // what they now breach, as warnings for the response.
+  std::vector<pb::Warning> reevaluate_touched(
       const std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
   pb::DayLoad day_load(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
                        const store::ClassRecords& records, const std::vector<pb::Breach>& open);

@@ -1,6 +1,5 @@
 #include "delivery/dispatcher.h"
 
-#include <atomic>
 #include <boost/asio.hpp>
 #include <mutex>
 #include <random>
@@ -85,10 +84,12 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
     if (room <= 0) return;
     polling_ = true;
     const int64_t now = now_ms();
-    post_store_([self = shared_from_this(), now, room] {
+    // Heads in flight come back too (and are skipped): ask for enough beyond them.
+    const int limit = room + static_cast<int>(in_flight_.size());
+    post_store_([self = shared_from_this(), now, limit] {
       std::vector<store::Store::Delivery> due;
       try {
-        due = self->store_.due_deliveries(now, room + static_cast<int>(self->in_flight_count_.load()));
+        due = self->store_.due_deliveries(now, limit);
       } catch (const std::exception& e) {
         self->log_->error("delivery: cannot read the outbox: {}", e.what());
       }
@@ -109,7 +110,6 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
       return;
     }
     in_flight_.insert(key);
-    in_flight_count_ = in_flight_.size();
     const bool protobuf = d.format == 2;  // PayloadFormat PROTOBUF
     std::string body = http::encode(d.alert, protobuf ? http::Format::kProtobuf : http::Format::kJson);
     std::map<std::string, std::string> headers = {
@@ -182,7 +182,6 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
 
   void release(const Key& key, bool delivered) {
     in_flight_.erase(key);
-    in_flight_count_ = in_flight_.size();
     if (delivered) poke();  // the school's next alert may be waiting
   }
 
@@ -198,7 +197,6 @@ class Dispatcher::Impl : public std::enable_shared_from_this<Dispatcher::Impl> {
   bool stopped_ = false;
   bool polling_ = false;
   std::set<Key> in_flight_;
-  std::atomic<size_t> in_flight_count_{0};
   mutable std::mutex counters_mu_;
   DispatcherCounters counters_;
 };

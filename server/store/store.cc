@@ -207,6 +207,18 @@ analytics::AssignmentFacts facts_of(const StoredAssignment& stored) {
 
 }  // namespace
 
+const std::vector<analytics::AssignmentFacts>& ClassRecords::assignments_on(Date d) const {
+  static const std::vector<analytics::AssignmentFacts> kNone;
+  auto it = assignments.find(d);
+  return it == assignments.end() ? kNone : it->second;
+}
+
+const std::vector<analytics::TimingFacts>& ClassRecords::timings_on(Date d) const {
+  static const std::vector<analytics::TimingFacts> kNone;
+  auto it = timings.find(d);
+  return it == timings.end() ? kNone : it->second;
+}
+
 std::unique_ptr<Store> Store::open(const std::string& path) {
   auto db = Db::open(path);
   db->exec("PRAGMA journal_mode=WAL");

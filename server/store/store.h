@@ -28,6 +28,10 @@ struct StoredAssignment {
 struct ClassRecords {
   std::map<analytics::Date, std::vector<analytics::AssignmentFacts>> assignments;
   std::map<analytics::Date, std::vector<analytics::TimingFacts>> timings;
+
+  // The records of one date (empty when there are none).
+  const std::vector<analytics::AssignmentFacts>& assignments_on(analytics::Date d) const;
+  const std::vector<analytics::TimingFacts>& timings_on(analytics::Date d) const;
 };
 
 struct BreachFilter {
