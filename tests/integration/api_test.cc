@@ -17,27 +17,10 @@ class ApiTest : public ::testing::TestWithParam<Encoding> {
   }
 
   pb::BatchResult post(std::vector<pb::Assignment> items, bool validate_only = false) {
-    pb::AssignmentBatch b;
-    b.set_validate_only(validate_only);
-    for (auto& a : items) *b.add_assignments() = std::move(a);
-    auto r = client_->post_assignments(b);
-    EXPECT_TRUE(r.ok()) << r.error().to_string();
-    return r.ok() ? *r : pb::BatchResult();
+    return post_batch(*client_, std::move(items), validate_only);
   }
-
-  pb::BatchResult time(std::vector<pb::TimingReport> reports) {
-    pb::TimingBatch b;
-    for (auto& r : reports) *b.add_reports() = std::move(r);
-    auto r = client_->post_timings(b);
-    EXPECT_TRUE(r.ok()) << r.error().to_string();
-    return r.ok() ? *r : pb::BatchResult();
-  }
-
-  pb::DayLoad day(const std::string& class_id, const std::string& date) {
-    auto r = client_->class_load("s1", class_id, date, date);
-    EXPECT_TRUE(r.ok()) << r.error().to_string();
-    return r.ok() && r->days_size() == 1 ? r->days(0) : pb::DayLoad();
-  }
+  pb::BatchResult time(std::vector<pb::TimingReport> reports) { return post_timings(*client_, std::move(reports)); }
+  pb::DayLoad day(const std::string& class_id, const std::string& date) { return day_load(*client_, class_id, date); }
 
   std::vector<pb::Breach> breaches(const std::string& state = "OPEN") {
     client::BreachQuery q;

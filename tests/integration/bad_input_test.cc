@@ -89,29 +89,13 @@ class BadInputFixture : public ::testing::Test {
   }
 
   pb::BatchResult post(std::vector<pb::Assignment> items, bool validate_only = false) {
-    pb::AssignmentBatch b;
-    b.set_validate_only(validate_only);
-    for (auto& a : items) *b.add_assignments() = std::move(a);
-    auto r = client_->post_assignments(b);
-    EXPECT_TRUE(r.ok()) << r.error().to_string();
-    EXPECT_TRUE(!r.ok() || r->items_size() == b.assignments_size());
-    return r.ok() ? *r : pb::BatchResult();
+    return post_batch(*client_, std::move(items), validate_only);
   }
-
-  pb::BatchResult time(std::vector<pb::TimingReport> reports) {
-    pb::TimingBatch b;
-    for (auto& rep : reports) *b.add_reports() = std::move(rep);
-    auto r = client_->post_timings(b);
-    EXPECT_TRUE(r.ok()) << r.error().to_string();
-    EXPECT_TRUE(!r.ok() || r->items_size() == b.reports_size());
-    return r.ok() ? *r : pb::BatchResult();
-  }
-
+  pb::BatchResult time(std::vector<pb::TimingReport> reports) { return post_timings(*client_, std::move(reports)); }
   pb::DayLoad day(const std::string& class_id, const std::string& date = kDay) {
-    auto r = client_->class_load("s1", class_id, date, date);
-    EXPECT_TRUE(r.ok()) << r.error().to_string();
-    return r.ok() && r->days_size() == 1 ? r->days(0) : pb::DayLoad();
+    return day_load(*client_, class_id, date);
   }
+
   int planned(const std::string& class_id, const std::string& date = kDay) {
     return day(class_id, date).planned_minutes();
   }

@@ -101,4 +101,29 @@ pb::TimingReport report(const std::string& assignment_id, const std::vector<int>
   return r;
 }
 
+pb::BatchResult post_batch(client::Client& c, std::vector<pb::Assignment> items, bool validate_only) {
+  pb::AssignmentBatch b;
+  b.set_validate_only(validate_only);
+  for (auto& a : items) *b.add_assignments() = std::move(a);
+  auto r = c.post_assignments(b);
+  EXPECT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_TRUE(!r.ok() || r->items_size() == b.assignments_size());
+  return r.ok() ? *r : pb::BatchResult();
+}
+
+pb::BatchResult post_timings(client::Client& c, std::vector<pb::TimingReport> reports) {
+  pb::TimingBatch b;
+  for (auto& rep : reports) *b.add_reports() = std::move(rep);
+  auto r = c.post_timings(b);
+  EXPECT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_TRUE(!r.ok() || r->items_size() == b.reports_size());
+  return r.ok() ? *r : pb::BatchResult();
+}
+
+pb::DayLoad day_load(client::Client& c, const std::string& class_id, const std::string& date) {
+  auto r = c.class_load("s1", class_id, date, date);
+  EXPECT_TRUE(r.ok()) << r.error().to_string();
+  return r.ok() && r->days_size() == 1 ? r->days(0) : pb::DayLoad();
+}
+
 }  // namespace hwload::testing

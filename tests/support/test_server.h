@@ -63,4 +63,11 @@ pb::Assignment assignment(const std::string& id, const std::string& class_id, co
 // A timing report where student i (keys s01, s02, ...) took minutes[i].
 pb::TimingReport report(const std::string& assignment_id, const std::vector<int>& minutes);
 
+// Posts `items` as one batch; expects an answer with one item per input.
+pb::BatchResult post_batch(client::Client& c, std::vector<pb::Assignment> items, bool validate_only = false);
+// Posts `reports` as one batch; expects an answer with one item per report.
+pb::BatchResult post_timings(client::Client& c, std::vector<pb::TimingReport> reports);
+// The day load of class `class_id` of s1 on `date` (an empty DayLoad on failure).
+pb::DayLoad day_load(client::Client& c, const std::string& class_id, const std::string& date);
+
 }  // namespace hwload::testing
