@@ -293,6 +293,8 @@ int main(int argc, char** argv) {
   week_cmd->add_option("--school", sid)->required();
   week_cmd->add_option("--grade", grade)->required();
   week_cmd->add_option("--week", week, "ISO week, e.g. 2026-W47 (default: this week)");
+  bool week_csv = false;
+  week_cmd->add_flag("--csv", week_csv, "print the review page's CSV (UTF-8 with BOM, Chinese headers) for Excel");
 
   auto* breaches = app.add_subcommand("breaches", "list breaches");
   int limit = 0;
@@ -342,6 +344,29 @@ int main(int argc, char** argv) {
   subs_put->add_option("--format", format, "JSON or PROTOBUF");
   auto* subs_list = subs->add_subcommand("list", "list subscriptions (secrets are never shown)");
   subs_list->add_option("--district", district);
+
+  auto* notice = app.add_subcommand("notice", "disclosure notices (作业公示): publish, list, show, schedule");
+  notice->require_subcommand(1);
+  auto* notice_publish = notice->add_subcommand(
+      "publish", "publish a school's daily notice (--date) or a grade's weekly notice (--week and --grade)");
+  std::string notice_date, publish_at;
+  notice_publish->add_option("--school", sid)->required();
+  auto* date_opt = notice_publish->add_option("--date", notice_date, "the day, YYYY-MM-DD");
+  auto* week_opt = notice_publish->add_option("--week", week, "ISO week, e.g. 2026-W47");
+  notice_publish->add_option("--grade", grade, "the grade of a weekly notice");
+  date_opt->excludes(week_opt);
+  auto* notice_list = notice->add_subcommand("list", "a school's notices, newest first");
+  notice_list->add_option("--school", sid)->required();
+  auto* notice_get = notice->add_subcommand("get", "show one notice");
+  std::string notice_id;
+  notice_get->add_option("--school", sid)->required();
+  notice_get->add_option("notice_id", notice_id)->required();
+  auto* notice_schedule = notice->add_subcommand(
+      "schedule", "publish the daily notice automatically on school days (no option: show the schedule)");
+  bool schedule_off = false;
+  notice_schedule->add_option("--school", sid)->required();
+  auto* at_opt = notice_schedule->add_option("--at", publish_at, "local time HH:MM, e.g. 17:30");
+  notice_schedule->add_flag("--off", schedule_off, "stop publishing automatically")->excludes(at_opt);
 
   try {
     app.parse(argc, argv);
@@ -528,6 +553,19 @@ int main(int argc, char** argv) {
   }
   if (week_cmd->parsed()) {
     if (week.empty()) week = an::format_iso_week(an::iso_week_of(today_in_china()));
+    if (week_csv) {
+      auto raw = client.send_raw("GET",
+                                 "/ui/schools/" + Client::escape(sid) + "/grades/" + std::to_string(grade) + "/weeks/" +
+                                     Client::escape(week) + ".csv",
+                                 "", {});
+      if (!raw) return fail(raw.error());
+      if (raw->status != 200) {
+        std::cerr << "hwload: HTTP " << raw->status << " for the week's CSV\n";
+        return 1;
+      }
+      std::cout << raw->body;
+      return 0;
+    }
     auto r = client.grade_week(sid, grade, week);
     if (!r) return fail(r.error());
     if (json)
@@ -650,6 +688,90 @@ int main(int argc, char** argv) {
     else
       std::cout << "subscription " << r->subscription_id() << " saved: " << r->district() << " -> " << r->url() << " ("
                 << pb::PayloadFormat_Name(r->format()) << ")\n";
+    return 0;
+  }
+  if (notice_publish->parsed()) {
+    pb::PublishNoticeRequest req;
+    if (notice_date.empty() && week.empty()) {
+      std::cerr << "hwload: notice publish: give --date, or --week and --grade\n";
+      return 2;
+    }
+    req.set_date(notice_date);
+    req.set_week(week);
+    req.set_grade(grade);
+    auto r = client.publish_notice(sid, req);
+    if (!r) return fail(r.error());
+    if (json) {
+      print_json(*r);
+      return 0;
+    }
+    const std::string what = r->date().empty() ? "weekly notice " + r->week() + " grade " + std::to_string(r->grade())
+                                                : "daily notice " + r->date();
+    std::cout << what << " version " << r->version() << " (" << r->notice_id() << "), published " << r->published_at()
+              << "\n"
+              << "page: " << (r->html_url().rfind("http", 0) == 0 ? "" : server) << r->html_url() << "\n";
+    return 0;
+  }
+  if (notice_list->parsed()) {
+    auto r = client.list_notices(sid);
+    if (!r) return fail(r.error());
+    if (json) {
+      print_json(*r);
+      return 0;
+    }
+    Table t({"notice", "of", "version", "published", "by", "latest"});
+    for (const auto& n : r->notices()) {
+      t.add({n.notice_id(), n.date().empty() ? n.week() + " grade " + std::to_string(n.grade()) : n.date(),
+             std::to_string(n.version()), n.published_at(), n.published_by(),
+             n.latest_version() == n.version() ? "yes" : "no (v" + std::to_string(n.latest_version()) + ")"});
+    }
+    std::cout << t.render();
+    return 0;
+  }
+  if (notice_get->parsed()) {
+    auto r = client.get_notice(sid, notice_id);
+    if (!r) return fail(r.error());
+    if (json) {
+      print_json(*r);
+      return 0;
+    }
+    std::cout << (r->date().empty() ? "weekly notice " + r->week() : "daily notice " + r->date()) << ", version "
+              << r->version() << " of " << r->latest_version() << ", published " << r->published_at() << "\n";
+    Table t({"class", "date", "written", "cap", "marks", "assignments"});
+    for (const auto& c : r->classes()) {
+      for (const auto& d : c.days()) {
+        std::string marks;
+        if (d.no_homework_day()) marks += "no-homework day ";
+        if (d.day_kind() != pb::SCHOOL_DAY) marks += kind_short(d.day_kind());
+        t.add({c.class_name().empty() ? c.class_id() : c.class_name(), d.date(), std::to_string(d.written_minutes()),
+               std::to_string(d.cap_minutes()), marks, std::to_string(d.assignments_size())});
+      }
+    }
+    std::cout << t.render({false, false, true, true});
+    std::cout << "page: " << (r->html_url().rfind("http", 0) == 0 ? "" : server) << r->html_url() << "\n";
+    return 0;
+  }
+  if (notice_schedule->parsed()) {
+    hwload::client::Result<pb::NoticeSchedule> r = hwload::client::ApiError{};
+    if (publish_at.empty() && !schedule_off) {
+      r = client.get_notice_schedule(sid);
+    } else {
+      auto current = client.get_notice_schedule(sid);
+      pb::NoticeSchedule sched;
+      sched.set_school_id(sid);
+      sched.set_publish_time(!publish_at.empty() ? publish_at : current ? current->publish_time() : "17:30");
+      sched.set_enabled(!schedule_off);
+      r = client.put_notice_schedule(sched);
+    }
+    if (!r) return fail(r.error());
+    if (json)
+      print_json(*r);
+    else if (r->enabled())
+      std::cout << "school " << r->school_id() << " publishes its daily notice at " << r->publish_time()
+                << " on school days (last: " << r->last_published_date() << ")\n";
+    else
+      std::cout << "school " << r->school_id() << " does not publish automatically (time kept: " << r->publish_time()
+                << ")\n";
     return 0;
   }
   if (subs_list->parsed()) {

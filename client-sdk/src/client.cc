@@ -317,6 +317,23 @@ Result<pb::Subscription> Client::put_subscription(const pb::Subscription& s) {
 Result<pb::SubscriptionList> Client::list_subscriptions(const std::string& district) {
   return call<pb::SubscriptionList>("GET", "/v1/subscriptions" + query({{"district", district}}), nullptr, true);
 }
+Result<pb::Notice> Client::publish_notice(const std::string& s, const pb::PublishNoticeRequest& r) {
+  return call<pb::Notice>("POST", "/v1/schools/" + escape(s) + "/notices", &r, true);
+}
+Result<pb::Notice> Client::get_notice(const std::string& s, const std::string& notice_id) {
+  return call<pb::Notice>("GET", "/v1/schools/" + escape(s) + "/notices/" + escape(notice_id), nullptr, true);
+}
+Result<pb::NoticeList> Client::list_notices(const std::string& s, int limit) {
+  return call<pb::NoticeList>("GET", "/v1/schools/" + escape(s) + "/notices" + query({{"limit", num(limit)}}), nullptr,
+                              true);
+}
+Result<pb::NoticeSchedule> Client::put_notice_schedule(const pb::NoticeSchedule& schedule) {
+  return call<pb::NoticeSchedule>("PUT", "/v1/schools/" + escape(schedule.school_id()) + "/notice-schedule", &schedule,
+                                  true);
+}
+Result<pb::NoticeSchedule> Client::get_notice_schedule(const std::string& s) {
+  return call<pb::NoticeSchedule>("GET", "/v1/schools/" + escape(s) + "/notice-schedule", nullptr, true);
+}
 Result<Empty> Client::healthz() { return call<Empty>("GET", "/healthz", nullptr, true); }
 
 std::optional<pb::HomeworkType> parse_homework_type(const std::string& text) {

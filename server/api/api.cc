@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "http/codec.h"
+#include "notices/pages.h"
 #include "store/sqlite.h"
 
 namespace hwload::api {
@@ -52,6 +53,30 @@ StatusOr<int> grade_of(const std::string& text) {
     return Status::invalid("grade", "must be an integer between 1 and 9");
   }
   return v;
+}
+
+// Headers of every HTML page: no scripts may run, forms post only to us.
+void html_headers(Response& res) {
+  res.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  res.headers.emplace_back("Referrer-Policy", "same-origin");
+}
+
+Response html(std::string body, int status = 200) {
+  Response res;
+  res.status = status;
+  res.content_type = "text/html; charset=utf-8";
+  res.body = std::move(body);
+  html_headers(res);
+  return res;
+}
+
+// An error on an HTML route: the same status, as a page a person can read.
+Response html_error(const Status& st) {
+  const int status = http::http_status(st.code());
+  return html(notices::render_error_page(status, st.message()), status);
 }
 
 }  // namespace
@@ -257,6 +282,107 @@ void Api::add_routes() {
     pb::SubscriptionList list;
     for (auto& s : *subs) *list.add_subscriptions() = std::move(s);
     return http::respond(req, list);
+  });
+
+  add_notice_routes();
+}
+
+// Disclosure notices and the grade leader's pages: the JSON/protobuf API, and the
+// server-rendered HTML and CSV.
+void Api::add_notice_routes() {
+  core::Service& svc = service_;
+  auto& r = router_;
+  const notices::PageOptions page_options{svc.options().utc_offset_minutes};
+
+  r.add("POST", "/v1/schools/{school_id}/notices", [&svc](const Request& req, const Params& p) {
+    auto body = decoded<pb::PublishNoticeRequest>(req);
+    if (!body.is_ok()) return http::respond_error(req, body.status());
+    auto published = svc.publish_notice(p.at("school_id"), *body);
+    if (!published.is_ok()) return http::respond_error(req, published.status());
+    Response res = http::respond(req, published->notice, published->created ? 201 : 200);
+    if (published->created) {
+      res.headers.emplace_back("Location",
+                               "/v1/schools/" + p.at("school_id") + "/notices/" + published->notice.notice_id());
+    }
+    return res;
+  });
+  r.add("GET", "/v1/schools/{school_id}/notices", [&svc](const Request& req, const Params& p) {
+    auto limit = int_param(req, "limit", 100);
+    if (!limit.is_ok()) return http::respond_error(req, limit.status());
+    return reply(req, svc.list_notices(p.at("school_id"), *limit));
+  });
+  r.add("GET", "/v1/schools/{school_id}/notices/{notice_id}", [&svc](const Request& req, const Params& p) {
+    return reply(req, svc.get_notice(p.at("school_id"), p.at("notice_id")));
+  });
+  r.add("PUT", "/v1/schools/{school_id}/notice-schedule", [&svc](const Request& req, const Params& p) {
+    auto body = decoded<pb::NoticeSchedule>(req);
+    if (!body.is_ok()) return http::respond_error(req, body.status());
+    return reply(req, svc.put_notice_schedule(p.at("school_id"), std::move(*body)));
+  });
+  r.add("GET", "/v1/schools/{school_id}/notice-schedule", [&svc](const Request& req, const Params& p) {
+    return reply(req, svc.get_notice_schedule(p.at("school_id")));
+  });
+
+  r.add("GET", "/notices/{school_id}", [&svc, page_options](const Request&, const Params& p) {
+    auto school = svc.get_school(p.at("school_id"));
+    if (!school.is_ok()) return html_error(school.status());
+    auto list = svc.list_notices(p.at("school_id"), 200);
+    if (!list.is_ok()) return html_error(list.status());
+    std::vector<pb::Notice> notices(list->notices().begin(), list->notices().end());
+    return html(notices::render_notice_index(*school, notices, page_options));
+  });
+  r.add("GET", "/notices/{school_id}/{notice_id}", [&svc, page_options](const Request&, const Params& p) {
+    auto notice = svc.get_notice(p.at("school_id"), p.at("notice_id"));
+    if (!notice.is_ok()) return html_error(notice.status());
+    Response res = html(notices::render_notice_page(*notice, page_options));
+    res.headers.emplace_back("Cache-Control", "public, max-age=60");
+    return res;
+  });
+
+  // The CSV route comes first: `{week}` alone would also match "2026-W47.csv".
+  r.add("GET", "/ui/schools/{school_id}/grades/{grade}/weeks/{week}.csv", [&svc](const Request&, const Params& p) {
+    auto grade = grade_of(p.at("grade"));
+    if (!grade.is_ok()) return html_error(grade.status());
+    auto review = svc.week_review(p.at("school_id"), *grade, p.at("week"));
+    if (!review.is_ok()) return html_error(review.status());
+    Response res;
+    res.content_type = "text/csv; charset=utf-8";
+    res.body = notices::render_week_csv(*review);
+    res.headers.emplace_back("Content-Disposition", "attachment; filename=\"hwload-" + review->school.school_id() +
+                                                        "-grade" + std::to_string(*grade) + "-" +
+                                                        review->week.week() + ".csv\"");
+    res.headers.emplace_back("Cache-Control", "no-store");
+    return res;
+  });
+  r.add("GET", "/ui/schools/{school_id}/grades/{grade}/weeks/{week}", [&svc](const Request&, const Params& p) {
+    auto grade = grade_of(p.at("grade"));
+    if (!grade.is_ok()) return html_error(grade.status());
+    auto review = svc.week_review(p.at("school_id"), *grade, p.at("week"));
+    if (!review.is_ok()) return html_error(review.status());
+    Response res = html(notices::render_week_review(*review));
+    res.headers.emplace_back("Cache-Control", "no-store");
+    return res;
+  });
+  // The review page's acknowledge button: a form post, answered with a redirect
+  // back to the week of the breach.
+  r.add("POST", "/ui/breaches/{breach_id}/acknowledge", [&svc](const Request& req, const Params& p) {
+    if (req.content_type.rfind("application/x-www-form-urlencoded", 0) != 0) {
+      return html_error(Status(Code::kUnsupportedMediaType, "the form must be sent as application/x-www-form-urlencoded"));
+    }
+    std::map<std::string, std::string> form;
+    if (!http::parse_query(req.body, form)) return html_error(Status::invalid("body", "malformed form encoding"));
+    pb::AcknowledgeRequest ack;
+    ack.set_acknowledged_by(form["acknowledged_by"]);
+    ack.set_note(form["note"]);
+    auto breach = svc.acknowledge(p.at("breach_id"), ack);
+    if (!breach.is_ok()) return html_error(breach.status());
+    const auto date = analytics::parse_date(breach->date());
+    Response res;
+    res.status = 303;
+    res.headers.emplace_back("Location", "/ui/schools/" + breach->school_id() + "/grades/" +
+                                             std::to_string(breach->grade()) + "/weeks/" +
+                                             analytics::format_iso_week(analytics::iso_week_of(*date)));
+    return res;
   });
 }
 

@@ -42,6 +42,7 @@ class Api {
 
  private:
   void add_routes();
+  void add_notice_routes();
   core::Service& service_;
   std::function<std::string()> extra_metrics_;
   http::Router router_;

@@ -36,6 +36,7 @@ struct App::Impl {
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::optional<asio::steady_timer> sweep_timer;
+  std::optional<asio::steady_timer> notice_timer;
   std::optional<asio::steady_timer> drain_timer;
   std::vector<std::thread> io_threads;
   std::thread store_thread;
@@ -48,6 +49,24 @@ struct App::Impl {
       asio::post(store_io, [this] { sweep(); });
       schedule_sweep();
     });
+  }
+
+  void schedule_notices() {
+    notice_timer->expires_after(std::chrono::seconds(config.notice_check_interval_seconds));
+    notice_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      asio::post(store_io, [this] { publish_notices(); });
+      schedule_notices();
+    });
+  }
+
+  void publish_notices() {
+    try {
+      const int n = service->publish_scheduled();
+      if (n > 0) log->info("published {} scheduled notice(s)", n);
+    } catch (const std::exception& e) {
+      log->error("scheduled notice publishing failed: {}", e.what());
+    }
   }
 
   // Delivery gauges and counters for /metrics; runs on the store thread.
@@ -108,6 +127,8 @@ void App::start() {
   core::ServiceOptions so;
   so.utc_offset_minutes = c.utc_offset_minutes;
   so.max_batch_items = c.max_batch_items;
+  so.public_url = c.public_url;
+  so.notice_catch_up_days = c.notice_catch_up_days;
   m.service = std::make_unique<core::Service>(*m.store, m.profiles, *m.clock, *m.ids, so);
   delivery::DispatcherOptions dopt;
   dopt.attempt_timeout = std::chrono::milliseconds(c.delivery_timeout_ms);
@@ -124,6 +145,7 @@ void App::start() {
   m.log->info("store {} ready (schema version {})", c.db, m.store->schema_version());
   if (c.demo) load_demo(*m.service, *m.log);
   m.sweep();
+  m.publish_notices();  // catch up on what was due while the server was down
 
   http::ServerOptions ho;
   if (Status st = split_listen(c.listen, ho.host, ho.port); !st.is_ok()) throw std::invalid_argument(st.message());
@@ -149,6 +171,8 @@ void App::start() {
 
   m.sweep_timer.emplace(m.io);
   m.schedule_sweep();
+  m.notice_timer.emplace(m.io);
+  m.schedule_notices();
   m.dispatcher->start();
   m.store_guard.emplace(asio::make_work_guard(m.store_io));
   m.store_thread = std::thread([&m] { m.store_io.run(); });
@@ -165,6 +189,7 @@ void App::stop() {
     m.dispatcher->stop();
     asio::post(m.io, [&m] {
       if (m.sweep_timer) m.sweep_timer->cancel();
+      if (m.notice_timer) m.notice_timer->cancel();
       m.drain_timer.emplace(m.io, std::chrono::seconds(m.config.drain_timeout_seconds));
       m.drain_timer->async_wait([&m](boost::system::error_code ec) {
         if (!ec) {

@@ -114,6 +114,16 @@ Status load_config_file(const std::string& path, Config& c) {
   HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "poll_interval_ms", c.delivery_poll_interval_ms, 10, 60000));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "max_in_flight", c.delivery_max_in_flight, 1, 10000));
   if (auto v = t["delivery"]["ca_file"].value<std::string>()) c.delivery_ca_file = *v;
+  if (auto v = t["notices"]["public_url"].value<std::string>()) {
+    if (!v->empty() && v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0) {
+      return Status::invalid("notices.public_url", "must start with http:// or https://");
+    }
+    c.public_url = *v;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  }
+  HWLOAD_RETURN_IF_ERROR(
+      read_int(t, "notices", "check_interval_seconds", c.notice_check_interval_seconds, 1, 3600));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "notices", "catch_up_days", c.notice_catch_up_days, 1, 60));
   if (const auto* profiles = t["profiles"].as_table()) {
     const analytics::ProfileSet builtin;
     for (const auto& [key, node] : *profiles) {

@@ -27,6 +27,11 @@ struct Config {
   int max_batch_items = 5000;
   int sweep_interval_seconds = 3600;  // flexible no-homework week checks
 
+  // Disclosure notices ([notices]).
+  std::string public_url;                 // prefix of html_url, e.g. https://hwload.example.cn
+  int notice_check_interval_seconds = 30;  // how often schedules are checked
+  int notice_catch_up_days = 7;            // missed days published after a restart
+
   // Webhook delivery ([delivery]).
   int delivery_timeout_ms = 5000;
   int delivery_first_retry_ms = 1000;

@@ -16,6 +16,7 @@
 #include "hwload/analytics/breaches.h"
 #include "hwload/analytics/policy.h"
 #include "hwload/v1/hwload.pb.h"
+#include "notices/pages.h"
 #include "store/store.h"
 
 namespace hwload::core {
@@ -44,6 +45,15 @@ struct ServiceOptions {
   int max_batch_items = 5000;
   int max_range_days = 400;
   int max_list = 10000;
+  // Prefix of a notice's html_url (e.g. https://hwload.example.cn); empty: a path.
+  std::string public_url;
+  // Scheduled publishing catches up on at most this many missed days.
+  int notice_catch_up_days = 7;
+};
+
+struct PublishedNotice {
+  pb::Notice notice;
+  bool created = false;  // false: the content had not changed, `notice` is the latest version
 };
 
 struct BreachQuery {
@@ -85,6 +95,21 @@ class Service {
   StatusOr<pb::AlertPage> alerts(const std::string& after, int limit, const std::string& district);
   StatusOr<pb::Subscription> put_subscription(const std::string& subscription_id, pb::Subscription sub);
   StatusOr<std::vector<pb::Subscription>> list_subscriptions(const std::string& district);
+
+  // Disclosure notices (POLICY.md R6). Publishing snapshots the school's records
+  // now; a snapshot equal to the latest version is not published again.
+  StatusOr<PublishedNotice> publish_notice(const std::string& school_id, const pb::PublishNoticeRequest& req);
+  StatusOr<pb::Notice> get_notice(const std::string& school_id, const std::string& notice_id);
+  StatusOr<pb::NoticeList> list_notices(const std::string& school_id, int limit);
+  StatusOr<pb::NoticeSchedule> put_notice_schedule(const std::string& school_id, pb::NoticeSchedule schedule);
+  StatusOr<pb::NoticeSchedule> get_notice_schedule(const std::string& school_id);
+  // Publishes every school's daily notice that is due by its schedule, including
+  // school days missed while the server was down (up to notice_catch_up_days).
+  // Run on a timer and at start-up. Returns the number of notices published.
+  int publish_scheduled();
+  // What the grade leader's weekly review page shows.
+  StatusOr<notices::WeekReview> week_review(const std::string& school_id, int grade, const std::string& week);
+  const ServiceOptions& options() const { return options_; }
 
   // Checks the weeks that have ended (flexible no-homework day, POLICY.md R3) for
   // every class it applies to: run on a timer and at start-up. Returns the number
@@ -128,6 +153,12 @@ class Service {
       const std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
   pb::DayLoad day_load(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
                        const store::ClassRecords& records, const std::vector<pb::Breach>& open);
+  // One class's notice rows for [from, to] (assignments listed when asked).
+  pb::NoticeClass notice_class(const SchoolContext& ctx, const pb::Class& klass, analytics::Date from,
+                               analytics::Date to, bool with_assignments);
+  // Publishes `notice` as the next version of `subject` unless its content equals
+  // the latest version. In the caller's transaction.
+  PublishedNotice publish_snapshot(pb::Notice notice, const std::string& subject);
   pb::ClassLoad class_load_of(const SchoolContext& ctx, const pb::Class& klass, analytics::Date from,
                               analytics::Date to);
 

@@ -44,26 +44,29 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
   return out;
 }
 
-bool split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
-  const auto q = target.find('?');
-  path = std::string(target.substr(0, q));
-  if (path.empty() || path[0] != '/') return false;
-  if (q == std::string_view::npos) return true;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
+bool parse_query(std::string_view text, std::map<std::string, std::string>& out) {
+  while (!text.empty()) {
+    const auto amp = text.find('&');
+    std::string_view pair = text.substr(0, amp);
     if (!pair.empty()) {
       const auto eq = pair.find('=');
       auto key = percent_decode(pair.substr(0, eq), true);
       auto value = percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
       if (!key || !value) return false;
-      query[*key] = *value;
+      out[*key] = *value;
     }
     if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
+    text.remove_prefix(amp + 1);
   }
   return true;
+}
+
+bool split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
+  const auto q = target.find('?');
+  path = std::string(target.substr(0, q));
+  if (path.empty() || path[0] != '/') return false;
+  if (q == std::string_view::npos) return true;
+  return parse_query(target.substr(q + 1), query);
 }
 
 void Router::add(std::string method, std::string pattern, Handler handler) {

@@ -41,6 +41,9 @@ class Router {
 
 // Percent-decoding; nullopt for a malformed escape.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
+// Parses `a=1&b=x+y` (a query string, or an application/x-www-form-urlencoded
+// body) into `out`; false for a malformed escape.
+bool parse_query(std::string_view text, std::map<std::string, std::string>& out);
 // Splits a request target into its path and decoded query parameters.
 bool split_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query);
 

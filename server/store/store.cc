@@ -9,7 +9,7 @@ using analytics::Date;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE schools(
   school_id TEXT PRIMARY KEY,
@@ -115,6 +115,29 @@ CREATE TABLE deliveries(
   delivered_at TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (subscription_id, seq)) WITHOUT ROWID;
 CREATE INDEX deliveries_queue ON deliveries(state, subscription_id, school_id, seq);
+)sql",
+    // 3: disclosure notices (immutable snapshots, one row per version) and each
+    // school's publishing schedule.
+    R"sql(
+CREATE TABLE notices(
+  notice_id TEXT PRIMARY KEY,
+  school_id TEXT NOT NULL REFERENCES schools(school_id),
+  subject TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  published_at TEXT NOT NULL,
+  body BLOB NOT NULL,
+  UNIQUE(school_id, subject, version));
+CREATE INDEX notices_by_school ON notices(school_id, published_at);
+CREATE TRIGGER notices_are_immutable BEFORE UPDATE ON notices
+  BEGIN SELECT RAISE(ABORT, 'a published notice cannot be changed'); END;
+CREATE TRIGGER notices_are_kept BEFORE DELETE ON notices
+  BEGIN SELECT RAISE(ABORT, 'a published notice cannot be deleted'); END;
+CREATE TABLE notice_schedules(
+  school_id TEXT PRIMARY KEY REFERENCES schools(school_id),
+  publish_time TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  last_published_date TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL);
 )sql",
 };
 
@@ -751,6 +774,97 @@ Store::DeliveryStats Store::delivery_stats() {
   }
   s.reset();
   return out;
+}
+
+// ---- notices -------------------------------------------------------------------
+
+std::optional<StoredNotice> Store::notice(const std::string& school_id, const std::string& notice_id) {
+  Stmt& s = db_->prepare("SELECT subject, body FROM notices WHERE school_id = ? AND notice_id = ?");
+  s.bind(1, school_id).bind(2, notice_id);
+  if (!s.step()) return std::nullopt;
+  StoredNotice out;
+  out.subject = s.text(0);
+  out.notice.ParseFromString(s.text(1));
+  s.reset();
+  return out;
+}
+
+std::optional<pb::Notice> Store::latest_notice(const std::string& school_id, const std::string& subject) {
+  Stmt& s = db_->prepare("SELECT body FROM notices WHERE school_id = ? AND subject = ? ORDER BY version DESC LIMIT 1");
+  s.bind(1, school_id).bind(2, subject);
+  if (!s.step()) return std::nullopt;
+  pb::Notice out;
+  out.ParseFromString(s.text(0));
+  s.reset();
+  return out;
+}
+
+void Store::insert_notice(const pb::Notice& notice, const std::string& subject) {
+  std::string body;
+  notice.SerializeToString(&body);
+  db_->prepare("INSERT INTO notices(notice_id, school_id, subject, version, published_at, body) VALUES (?, ?, ?, ?, ?, ?)")
+      .bind(1, notice.notice_id())
+      .bind(2, notice.school_id())
+      .bind(3, subject)
+      .bind(4, notice.version())
+      .bind(5, notice.published_at())
+      .bind_blob(6, body)
+      .exec();
+}
+
+std::vector<StoredNotice> Store::notices(const std::string& school_id, int limit) {
+  Stmt& s = db_->prepare("SELECT subject, body FROM notices WHERE school_id = ? ORDER BY rowid DESC LIMIT ?");
+  s.bind(1, school_id).bind(2, limit);
+  std::vector<StoredNotice> out;
+  while (s.step()) {
+    StoredNotice& n = out.emplace_back();
+    n.subject = s.text(0);
+    n.notice.ParseFromString(s.text(1));
+  }
+  return out;
+}
+
+std::optional<pb::NoticeSchedule> Store::notice_schedule(const std::string& school_id) {
+  Stmt& s = db_->prepare(
+      "SELECT school_id, publish_time, enabled, last_published_date FROM notice_schedules WHERE school_id = ?");
+  s.bind(1, school_id);
+  if (!s.step()) return std::nullopt;
+  pb::NoticeSchedule out;
+  out.set_school_id(s.text(0));
+  out.set_publish_time(s.text(1));
+  out.set_enabled(s.boolean(2));
+  out.set_last_published_date(s.text(3));
+  s.reset();
+  return out;
+}
+
+std::vector<pb::NoticeSchedule> Store::enabled_notice_schedules() {
+  Stmt& s = db_->prepare(
+      "SELECT school_id, publish_time, enabled, last_published_date FROM notice_schedules WHERE enabled = 1 "
+      "ORDER BY school_id");
+  std::vector<pb::NoticeSchedule> out;
+  while (s.step()) {
+    pb::NoticeSchedule& n = out.emplace_back();
+    n.set_school_id(s.text(0));
+    n.set_publish_time(s.text(1));
+    n.set_enabled(s.boolean(2));
+    n.set_last_published_date(s.text(3));
+  }
+  return out;
+}
+
+void Store::put_notice_schedule(const pb::NoticeSchedule& schedule, const std::string& now) {
+  db_->prepare(
+         "INSERT INTO notice_schedules(school_id, publish_time, enabled, last_published_date, updated_at) "
+         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(school_id) DO UPDATE SET publish_time = excluded.publish_time, "
+         "enabled = excluded.enabled, last_published_date = excluded.last_published_date, "
+         "updated_at = excluded.updated_at")
+      .bind(1, schedule.school_id())
+      .bind(2, schedule.publish_time())
+      .bind(3, schedule.enabled())
+      .bind(4, schedule.last_published_date())
+      .bind(5, now)
+      .exec();
 }
 
 }  // namespace hwload::store

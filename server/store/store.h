@@ -43,6 +43,13 @@ struct BreachFilter {
   int state = 0;          // 0: any, else pb::BreachState
 };
 
+// A published notice and what it is a version of: "D:<date>" for a daily notice,
+// "W:<week>:<grade>" for a weekly one.
+struct StoredNotice {
+  pb::Notice notice;
+  std::string subject;
+};
+
 class Store {
  public:
   // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
@@ -132,6 +139,16 @@ class Store {
     int64_t oldest_pending_created_ms = 0;  // 0: none pending
   };
   DeliveryStats delivery_stats();
+
+  // Notices: append-only (triggers refuse UPDATE and DELETE), one row per version.
+  std::optional<StoredNotice> notice(const std::string& school_id, const std::string& notice_id);
+  std::optional<pb::Notice> latest_notice(const std::string& school_id, const std::string& subject);
+  void insert_notice(const pb::Notice& notice, const std::string& subject);
+  // Newest first.
+  std::vector<StoredNotice> notices(const std::string& school_id, int limit);
+  std::optional<pb::NoticeSchedule> notice_schedule(const std::string& school_id);
+  std::vector<pb::NoticeSchedule> enabled_notice_schedules();
+  void put_notice_schedule(const pb::NoticeSchedule& schedule, const std::string& now);
 
  private:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}

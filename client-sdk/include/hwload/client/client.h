@@ -110,6 +110,14 @@ class Client {
   Result<pb::Subscription> put_subscription(const pb::Subscription& subscription);
   Result<pb::SubscriptionList> list_subscriptions(const std::string& district = "");
 
+  // Disclosure notices. Publishing is safe to retry: unchanged content returns the
+  // latest version instead of making a new one.
+  Result<pb::Notice> publish_notice(const std::string& school_id, const pb::PublishNoticeRequest& request);
+  Result<pb::Notice> get_notice(const std::string& school_id, const std::string& notice_id);
+  Result<pb::NoticeList> list_notices(const std::string& school_id, int limit = 100);
+  Result<pb::NoticeSchedule> put_notice_schedule(const pb::NoticeSchedule& schedule);
+  Result<pb::NoticeSchedule> get_notice_schedule(const std::string& school_id);
+
   Result<Empty> healthz();
 
   // Sends one request as given (no retries) and returns whatever came back.

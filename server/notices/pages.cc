@@ -1,0 +1,608 @@
+#include "notices/pages.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "hwload/analytics/calendar.h"
+
+namespace hwload::notices {
+namespace {
+
+using analytics::Date;
+
+std::string num(long long v) { return std::to_string(v); }
+
+std::string fixed1(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+std::string percent(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f%%", share * 100.0);
+  return buf;
+}
+
+// "2026年11月17日 星期二"
+std::string long_date(const std::string& iso) {
+  const auto d = analytics::parse_date(iso);
+  if (!d) return escape_html(iso);
+  int y = 0, m = 0, day = 0;
+  analytics::ymd_from_date(*d, y, m, day);
+  return num(y) + "年" + num(m) + "月" + num(day) + "日 " + weekday_label(analytics::iso_weekday(*d));
+}
+
+// "11/17"
+std::string short_date(const std::string& iso) {
+  const auto d = analytics::parse_date(iso);
+  if (!d) return escape_html(iso);
+  int y = 0, m = 0, day = 0;
+  analytics::ymd_from_date(*d, y, m, day);
+  return num(m) + "/" + num(day);
+}
+
+std::string short_weekday(const std::string& iso) {
+  static constexpr std::array<const char*, 7> kNames = {"周一", "周二", "周三", "周四", "周五", "周六", "周日"};
+  const auto d = analytics::parse_date(iso);
+  return d ? kNames[static_cast<size_t>(analytics::iso_weekday(*d) - 1)] : "";
+}
+
+// An RFC 3339 UTC time shown as "2026-11-17 17:30" in the schools' local time.
+std::string local_time(const std::string& rfc3339, int utc_offset_minutes) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  if (std::sscanf(rfc3339.c_str(), "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) != 5) return escape_html(rfc3339);
+  long long minutes = static_cast<long long>(analytics::date_from_ymd(y, mo, d).days) * 1440 + h * 60 + mi +
+                      utc_offset_minutes;
+  const Date local{static_cast<int>(minutes / 1440)};
+  minutes %= 1440;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, " %02lld:%02lld", minutes / 60, minutes % 60);
+  return analytics::format_date(local) + buf;
+}
+
+constexpr const char* kStyle = R"css(
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+ color:#1d2733;background:#f4f6f8;line-height:1.55;font-size:16px;overflow-wrap:anywhere}
+main{max-width:980px;margin:0 auto;padding:12px}
+header.page{background:#fff;border-radius:8px;padding:14px 16px;margin-bottom:12px;border-top:4px solid #b5282e}
+h1{font-size:1.35rem;margin:0 0 4px}
+h2{font-size:1.15rem;margin:18px 0 8px;padding-left:8px;border-left:4px solid #b5282e}
+h3{font-size:1rem;margin:0}
+p{margin:4px 0}
+a{color:#1c5fa8}
+.sub{color:#55606e;font-size:.92rem}
+.notice-newer{background:#fff4d6;border:1px solid #e0b44a;border-radius:6px;padding:8px 12px;margin:10px 0}
+.card{background:#fff;border-radius:8px;padding:12px 14px;margin:0 0 10px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+.class-head{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:baseline;gap:4px 12px}
+.total{font-weight:600;white-space:nowrap}
+.total.over{color:#b5282e}
+.mark{display:inline-block;background:#e8f1fb;color:#1c4f8a;border-radius:4px;padding:1px 8px;margin:4px 6px 0 0;
+ font-size:.88rem}
+.mark.rest{background:#eceff1;color:#455a64}
+.mark.warn{background:#fde8e8;color:#a12025}
+ul.hw{list-style:none;margin:8px 0 0;padding:0}
+ul.hw li{border-top:1px solid #edf0f3;padding:6px 0}
+.subject{display:inline-block;min-width:3em;font-weight:600;margin-right:6px}
+.tags{color:#55606e;font-size:.88rem;white-space:nowrap}
+.content{color:#33404d;font-size:.95rem;margin-top:2px}
+.none{color:#55606e}
+table{border-collapse:collapse;width:100%;table-layout:fixed;background:#fff;font-size:.9rem}
+th,td{border:1px solid #d9dee4;padding:4px 2px;text-align:center}
+th{background:#f0f3f6;font-weight:600}
+td.name,th.name{width:22%;text-align:left;padding-left:6px}
+td.over{background:#f8d2d2;color:#8e1b1f;font-weight:600}
+td.rest{background:#eef0f2;color:#78838f}
+td.nhd{background:#e3eefa}
+.legend{font-size:.85rem;color:#55606e;margin:6px 0}
+.legend span{display:inline-block;width:.9em;height:.9em;border-radius:2px;vertical-align:-1px;margin:0 3px 0 8px}
+.bar{display:flex;align-items:center;gap:8px;margin:4px 0}
+.bar .label{width:4.5em;flex:none}
+.bar .track{flex:1;background:#edf0f3;border-radius:3px;height:14px;min-width:0}
+.bar .fill{background:#3f7fbf;height:14px;border-radius:3px}
+.bar .value{width:6.5em;flex:none;text-align:right;font-size:.88rem;color:#33404d}
+.nav{display:flex;justify-content:space-between;gap:8px;margin:10px 0}
+.breach h3{font-size:.98rem}
+.breach .detail{font-size:.92rem;color:#33404d}
+.sev-SERIOUS{color:#8e1b1f}.sev-BREACH{color:#b5282e}.sev-WARNING{color:#8a6d00}
+form.ack{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
+form.ack input{flex:1 1 8em;min-width:0;padding:6px;border:1px solid #c3cad2;border-radius:4px;font:inherit}
+form.ack button{padding:6px 14px;border:0;border-radius:4px;background:#1c5fa8;color:#fff;font:inherit}
+.heatmap{width:100%;max-width:720px;height:auto;display:block;background:#fff;border-radius:8px}
+footer{color:#55606e;font-size:.85rem;margin:16px 0 8px}
+@page{size:A4;margin:12mm}
+@media print{
+ body{background:#fff;font-size:10.5pt;line-height:1.4}
+ main{max-width:none;padding:0}
+ header.page{border:0;padding:0 0 6px;border-bottom:2px solid #000;border-radius:0}
+ .card{box-shadow:none;border:1px solid #bbb;border-radius:0;padding:6px 8px;break-inside:avoid;margin-bottom:6px}
+ section.grade{break-after:page}
+ section.grade:last-of-type{break-after:auto}
+ section.grade .classes{columns:2;column-gap:8mm}
+ .notice-newer{border:1px solid #000}
+ a{color:inherit;text-decoration:none}
+ form,.nav,.noprint{display:none}
+}
+)css";
+
+std::string page_head(const std::string& title) {
+  return "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<title>" +
+         escape_html(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<main>\n";
+}
+
+constexpr const char* kPageEnd = "</main>\n</body>\n</html>\n";
+
+std::string notice_url(const pb::Notice& n, const std::string& notice_id) {
+  return "/notices/" + escape_html(n.school_id()) + "/" + escape_html(notice_id);
+}
+
+bool is_daily(const pb::Notice& n) { return !n.date().empty(); }
+
+std::string notice_title(const pb::Notice& n) {
+  if (is_daily(n)) return "作业公示 · " + long_date(n.date());
+  return "作业公示 · " + grade_label(n.grade()) + " · " + n.week() + " 周汇总";
+}
+
+std::string total_text(int written, int cap) {
+  if (written == 0 && cap == 0) return "无书面作业";
+  return "书面作业 " + num(written) + " 分钟 / 上限 " + num(cap) + " 分钟";
+}
+
+// The marks of one class-day: its no-homework day, a day without school, a grade
+// where written homework is not allowed at all.
+std::string day_marks(const pb::NoticeClass& c, const pb::NoticeDay& d) {
+  std::string out;
+  if (d.day_kind() != pb::SCHOOL_DAY) {
+    out += "<span class=\"mark rest\">非上学日（" + day_kind_label(d.day_kind()) + "）</span>";
+  }
+  if (d.no_homework_day()) out += "<span class=\"mark\">本班无书面作业日</span>";
+  if (c.grade() <= 2 && d.cap_minutes() == 0) out += "<span class=\"mark\">一、二年级不布置书面家庭作业</span>";
+  if (d.written_minutes() > d.cap_minutes()) out += "<span class=\"mark warn\">书面作业超出上限</span>";
+  return out;
+}
+
+std::string render_assignment(const pb::NoticeAssignment& a) {
+  std::string out = "<li><span class=\"subject\">" + escape_html(a.subject()) + "</span><b>" + escape_html(a.title()) +
+                    "</b> <span class=\"tags\">" + homework_type_label(a.type()) + " · " +
+                    (a.tier() == pb::OPTIONAL ? "选做" : "必做") + " · 约 " + num(a.estimated_minutes()) +
+                    " 分钟</span>";
+  if (!a.content().empty()) out += "<div class=\"content\">" + escape_html(a.content()) + "</div>";
+  return out + "</li>\n";
+}
+
+std::string render_daily_class(const pb::NoticeClass& c) {
+  std::string out = "<article class=\"card\">\n";
+  if (c.days().empty()) return out + "</article>\n";
+  const pb::NoticeDay& d = c.days(0);
+  const bool over = d.written_minutes() > d.cap_minutes();
+  out += "<div class=\"class-head\"><h3>" + escape_html(c.class_name().empty() ? c.class_id() : c.class_name()) +
+         "</h3><span class=\"total" + (over ? " over" : "") + "\">" + total_text(d.written_minutes(), d.cap_minutes()) +
+         "</span></div>\n";
+  const std::string marks = day_marks(c, d);
+  if (!marks.empty()) out += "<div>" + marks + "</div>\n";
+  if (d.assignments().empty()) {
+    out += "<p class=\"none\">今日未布置作业</p>\n";
+  } else {
+    out += "<ul class=\"hw\">\n";
+    for (const auto& a : d.assignments()) out += render_assignment(a);
+    out += "</ul>\n";
+  }
+  return out + "</article>\n";
+}
+
+std::string render_weekly_table(const pb::Notice& n) {
+  if (n.classes().empty()) return "<p class=\"none\">本年级暂无班级。</p>\n";
+  const auto& days = n.classes(0).days();
+  std::string out = "<table>\n<thead><tr><th class=\"name\">班级</th>";
+  for (const auto& d : days) out += "<th>" + short_weekday(d.date()) + "<br>" + short_date(d.date()) + "</th>";
+  out += "</tr>\n<tr><th class=\"name\">上限</th>";
+  for (const auto& d : days) out += "<th>" + num(d.cap_minutes()) + "</th>";
+  out += "</tr></thead>\n<tbody>\n";
+  for (const auto& c : n.classes()) {
+    out += "<tr><td class=\"name\">" + escape_html(c.class_name().empty() ? c.class_id() : c.class_name()) + "</td>";
+    for (const auto& d : c.days()) {
+      std::string cls;
+      if (d.written_minutes() > d.cap_minutes()) cls = "over";
+      else if (d.day_kind() != pb::SCHOOL_DAY) cls = "rest";
+      else if (d.no_homework_day()) cls = "nhd";
+      out += "<td" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + ">" + num(d.written_minutes()) +
+             (d.no_homework_day() ? "<br><small>无作业日</small>" : "") + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  out += "</tbody></table>\n";
+  out += "<p class=\"legend\">表中为各班每日必做书面作业的合计分钟数（教师预估）。"
+         "<span style=\"background:#e3eefa\"></span>无书面作业日 <span style=\"background:#eef0f2\"></span>非上学日 "
+         "<span style=\"background:#f8d2d2\"></span>超出上限</p>\n";
+  return out;
+}
+
+// ---- the weekly review -------------------------------------------------------
+
+struct CellColour {
+  const char* fill;
+  const char* text;
+};
+
+// Colours by how close the planned minutes are to the cap.
+CellColour cell_colour(const pb::DayLoad& d) {
+  const int cap = d.cap_minutes();
+  const int planned = d.planned_minutes();
+  if (d.day_kind() != pb::SCHOOL_DAY && planned == 0) return {"#eceff1", "#78838f"};
+  if (planned > cap) return planned * 4 > cap * 5 ? CellColour{"#c62828", "#ffffff"} : CellColour{"#f4a4a4", "#5b0f12"};
+  if (cap == 0 || planned * 100 <= cap * 60) return {"#d7efd9", "#1b4d22"};
+  if (planned * 100 <= cap * 85) return {"#fff1b8", "#5c4a00"};
+  return {"#ffd59e", "#5c3300"};
+}
+
+std::string heatmap_svg(const WeekReview& r) {
+  const auto& classes = r.week.classes();
+  constexpr int kLabel = 92, kCol = 60, kRow = 48, kHead = 46;
+  const int width = kLabel + 7 * kCol;
+  const int height = kHead + std::max(1, classes.size()) * kRow;
+  std::string out = "<svg class=\"heatmap\" role=\"img\" aria-label=\"各班每日书面作业分钟数热力图\" "
+                    "xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+                    num(width) + " " + num(height) + "\" font-size=\"16\" font-family=\"Noto Sans CJK SC,sans-serif\">\n";
+  if (!classes.empty()) {
+    const auto& days = classes[0].days();
+    for (int i = 0; i < days.size(); ++i) {
+      const int x = kLabel + i * kCol + kCol / 2;
+      out += "<text x=\"" + num(x) + "\" y=\"18\" text-anchor=\"middle\" font-weight=\"600\">" +
+             short_weekday(days[i].date()) + "</text><text x=\"" + num(x) +
+             "\" y=\"38\" text-anchor=\"middle\" fill=\"#55606e\" font-size=\"14\">" + short_date(days[i].date()) +
+             "</text>\n";
+    }
+  }
+  for (int row = 0; row < classes.size(); ++row) {
+    const auto& c = classes[row];
+    const int y = kHead + row * kRow;
+    out += "<text x=\"2\" y=\"" + num(y + kRow / 2 + 6) + "\" font-size=\"15\">" +
+           escape_html(c.class_name().empty() ? c.class_id() : c.class_name()) + "</text>\n";
+    for (int i = 0; i < c.days().size(); ++i) {
+      const pb::DayLoad& d = c.days(i);
+      const CellColour colour = cell_colour(d);
+      const int x = kLabel + i * kCol;
+      const auto date = analytics::parse_date(d.date());
+      const bool no_homework_day = r.no_homework_weekday != 0 && d.day_kind() == pb::SCHOOL_DAY && date &&
+                                   analytics::iso_weekday(*date) == r.no_homework_weekday;
+      out += "<g><title>" + escape_html(c.class_name()) + " " + d.date() + "：计划 " + num(d.planned_minutes()) +
+             " 分钟，上限 " + num(d.cap_minutes()) + " 分钟" +
+             (d.students_reported() > 0 ? "，实测均值 " + fixed1(d.measured_mean_minutes()) + " 分钟" : "") +
+             "</title><rect x=\"" + num(x + 2) + "\" y=\"" + num(y + 2) + "\" width=\"" + num(kCol - 4) +
+             "\" height=\"" + num(kRow - 4) + "\" rx=\"4\" fill=\"" + colour.fill + "\"/>";
+      const bool rest = d.day_kind() != pb::SCHOOL_DAY && d.planned_minutes() == 0;
+      out += "<text x=\"" + num(x + kCol / 2) + "\" y=\"" + num(y + 25) +
+             "\" text-anchor=\"middle\" font-weight=\"600\" font-size=\"19\" fill=\"" + colour.text + "\">" +
+             (rest ? std::string("休") : num(d.planned_minutes())) + "</text>";
+      std::string note;
+      if (d.students_reported() > 0) {
+        note = "实测" + num(static_cast<long long>(std::lround(d.measured_mean_minutes())));
+      } else if (no_homework_day) {
+        note = "无作业日";
+      }
+      if (!note.empty()) {
+        out += "<text x=\"" + num(x + kCol / 2) + "\" y=\"" + num(y + 41) +
+               "\" text-anchor=\"middle\" font-size=\"12\" fill=\"" + colour.text + "\">" + note + "</text>";
+      }
+      if (no_homework_day) {
+        out += "<rect x=\"" + num(x + 3) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(kCol - 6) + "\" height=\"" +
+               num(kRow - 6) + "\" rx=\"3\" fill=\"none\" stroke=\"#1c5fa8\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>";
+      }
+      if (!d.breaches().empty()) {
+        out += "<circle cx=\"" + num(x + kCol - 10) + "\" cy=\"" + num(y + 10) +
+               "\" r=\"5\" fill=\"#8e1b1f\" stroke=\"#fff\"/>";
+      }
+      out += "</g>\n";
+    }
+  }
+  return out + "</svg>\n";
+}
+
+std::string subject_shares(const WeekReview& r) {
+  std::map<std::string, long long> minutes;
+  long long total = 0;
+  for (const auto& c : r.week.classes()) {
+    for (const auto& d : c.days()) {
+      for (const auto& s : d.subjects()) {
+        minutes[s.subject()] += s.planned_minutes();
+        total += s.planned_minutes();
+      }
+    }
+  }
+  if (total == 0) return "<p class=\"none\">本周未布置计入时长的书面作业。</p>\n";
+  std::vector<std::pair<std::string, long long>> sorted(minutes.begin(), minutes.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string out;
+  for (const auto& [subject, m] : sorted) {
+    const double share = static_cast<double>(m) / static_cast<double>(total);
+    out += "<div class=\"bar\"><span class=\"label\">" + escape_html(subject) +
+           "</span><span class=\"track\"><span class=\"fill\" style=\"display:block;width:" + fixed1(share * 100.0) +
+           "%\"></span></span><span class=\"value\">" + percent(share) + " · " + num(m) + " 分</span></div>\n";
+  }
+  return out;
+}
+
+std::string measured_vs_planned(const WeekReview& r) {
+  std::string out =
+      "<table>\n<thead><tr><th class=\"name\">班级</th><th>有反馈天数</th><th>计划合计</th><th>实测均值合计</th>"
+      "<th>超时人次</th></tr></thead>\n<tbody>\n";
+  for (const auto& c : r.week.classes()) {
+    int days = 0, planned = 0, over = 0;
+    double measured = 0;
+    for (const auto& d : c.days()) {
+      if (d.students_reported() == 0) continue;
+      ++days;
+      planned += d.planned_minutes();
+      measured += d.measured_mean_minutes();
+      over += d.students_over_cap();
+    }
+    out += "<tr><td class=\"name\">" + escape_html(c.class_name().empty() ? c.class_id() : c.class_name()) + "</td>";
+    if (days == 0) {
+      out += "<td>0</td><td>—</td><td>—</td><td>—</td></tr>\n";
+      continue;
+    }
+    const bool more = measured > planned;
+    out += "<td>" + num(days) + "</td><td>" + num(planned) + "</td><td" + (more ? " class=\"over\"" : "") + ">" +
+           fixed1(measured) + "</td><td>" + num(over) + "</td></tr>\n";
+  }
+  out += "</tbody></table>\n<p class=\"legend\">只比较有学生反馈的日子：计划为教师预估，实测为学生反馈用时的平均值之和。</p>\n";
+  return out;
+}
+
+std::string breach_card(const pb::Breach& b, const std::map<std::string, std::string>& class_names) {
+  std::string out = "<article class=\"card breach\">\n<h3 class=\"sev-" + pb::Severity_Name(b.severity()) + "\">" +
+                    severity_label(b.severity()) + " · " + breach_kind_label(b.kind()) + "</h3>\n<p>" +
+                    escape_html(class_names.count(b.class_id()) ? class_names.at(b.class_id()) : b.class_id()) +
+                    " · " + long_date(b.date());
+  if (b.cap_minutes() > 0 || b.load_minutes() > 0) {
+    out += " · " + num(b.load_minutes()) + " / " + num(b.cap_minutes()) + " 分钟";
+  }
+  out += "</p>\n";
+  if (!b.detail().empty()) out += "<p class=\"detail\">" + escape_html(b.detail()) + "</p>\n";
+  if (!b.acknowledged_by().empty()) {
+    out += "<p class=\"sub\">已确认：" + escape_html(b.acknowledged_by()) +
+           (b.note().empty() ? "" : "（" + escape_html(b.note()) + "）") + "</p>\n";
+  }
+  out += "<form class=\"ack\" method=\"post\" action=\"/ui/breaches/" + escape_html(b.breach_id()) +
+         "/acknowledge\"><input name=\"acknowledged_by\" maxlength=\"100\" placeholder=\"确认人\" "
+         "aria-label=\"确认人\"><input name=\"note\" maxlength=\"1000\" placeholder=\"处理说明\" "
+         "aria-label=\"处理说明\"><button type=\"submit\">确认知悉</button></form>\n";
+  return out + "</article>\n";
+}
+
+std::string review_url(const WeekReview& r, const std::string& week) {
+  return "/ui/schools/" + escape_html(r.school.school_id()) + "/grades/" + num(r.week.grade()) + "/weeks/" +
+         escape_html(week);
+}
+
+}  // namespace
+
+std::string escape_html(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string csv_field(std::string_view text) {
+  std::string value(text);
+  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' ||
+                         value[0] == '\t' || value[0] == '\r')) {
+    value.insert(0, "'");
+  }
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (const char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string grade_label(int grade) {
+  static constexpr std::array<const char*, 9> kNames = {"一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  if (grade < 1 || grade > 9) return num(grade) + "年级";
+  return std::string(kNames[static_cast<size_t>(grade - 1)]) + "年级";
+}
+
+std::string weekday_label(int iso_weekday) {
+  static constexpr std::array<const char*, 7> kNames = {"星期一", "星期二", "星期三", "星期四",
+                                                        "星期五", "星期六", "星期日"};
+  if (iso_weekday < 1 || iso_weekday > 7) return "";
+  return kNames[static_cast<size_t>(iso_weekday - 1)];
+}
+
+std::string day_kind_label(pb::DayKind kind) {
+  switch (kind) {
+    case pb::SCHOOL_DAY: return "上学日";
+    case pb::WEEKEND: return "周末";
+    case pb::HOLIDAY: return "节假日";
+    case pb::VACATION: return "假期";
+    default: return "未定";
+  }
+}
+
+std::string homework_type_label(pb::HomeworkType type) {
+  switch (type) {
+    case pb::WRITTEN: return "书面";
+    case pb::READING: return "阅读";
+    case pb::PRACTICE: return "实践";
+    case pb::PHYSICAL: return "体育锻炼";
+    case pb::ARTS: return "艺术";
+    case pb::INQUIRY: return "探究";
+    case pb::LABOR: return "劳动";
+    default: return "其他";
+  }
+}
+
+std::string breach_kind_label(pb::BreachKind kind) {
+  switch (kind) {
+    case pb::PLANNED_OVER_CAP: return "预估时长超出上限";
+    case pb::MEASURED_OVER_CAP: return "实测时长超出上限";
+    case pb::WRITTEN_FORBIDDEN: return "一、二年级布置了书面作业";
+    case pb::NO_HOMEWORK_DAY: return "无作业日布置了书面作业";
+    case pb::BANNED_PRACTICE: return "违规作业做法";
+    case pb::REPEATED: return "多次超限";
+    default: return "其他";
+  }
+}
+
+std::string severity_label(pb::Severity severity) {
+  switch (severity) {
+    case pb::WARNING: return "提醒";
+    case pb::BREACH: return "违规";
+    case pb::SERIOUS: return "严重";
+    default: return "—";
+  }
+}
+
+std::string render_notice_page(const pb::Notice& n, const PageOptions& options) {
+  const std::string school = n.school_name().empty() ? n.school_id() : n.school_name();
+  std::string out = page_head(school + " " + notice_title(n));
+  out += "<header class=\"page\">\n<h1>" + escape_html(school) + "</h1>\n<p><b>" + escape_html(notice_title(n)) +
+         "</b></p>\n<p class=\"sub\">第 " + num(n.version()) + " 版 · 发布于 " +
+         local_time(n.published_at(), options.utc_offset_minutes) +
+         (n.district().empty() ? "" : " · " + escape_html(n.district())) + "</p>\n";
+  if (n.latest_version() > n.version() && !n.latest_notice_id().empty()) {
+    out += "<p class=\"notice-newer\">本公示已有更新的版本（第 " + num(n.latest_version()) + " 版）：<a href=\"" +
+           notice_url(n, n.latest_notice_id()) + "\">查看最新版本</a></p>\n";
+  }
+  out += "</header>\n";
+  if (n.classes().empty()) out += "<p class=\"card none\">暂无班级。</p>\n";
+  if (is_daily(n)) {
+    // Classes arrive ordered by grade: one section (and one printed sheet) per grade.
+    for (int i = 0; i < n.classes().size();) {
+      const int grade = n.classes(i).grade();
+      out += "<section class=\"grade\">\n<h2>" + grade_label(grade) + "</h2>\n<div class=\"classes\">\n";
+      for (; i < n.classes().size() && n.classes(i).grade() == grade; ++i) out += render_daily_class(n.classes(i));
+      out += "</div>\n</section>\n";
+    }
+  } else if (!n.classes().empty()) {
+    out += "<section class=\"grade\">\n<h2>" + grade_label(n.grade()) + " 各班每日书面作业时长</h2>\n" +
+           render_weekly_table(n) + "</section>\n";
+  }
+  out += "<footer>书面作业时长只计必做的书面作业，为教师预估的完成时间。本公示依据学校作业公示制度发布，"
+         "不含任何学生个人信息、成绩或排名。<a class=\"noprint\" href=\"/notices/" +
+         escape_html(n.school_id()) + "\">本校全部公示</a></footer>\n";
+  return out + kPageEnd;
+}
+
+std::string render_notice_index(const pb::School& school, const std::vector<pb::Notice>& notices,
+                                const PageOptions& options) {
+  const std::string name = school.name().empty() ? school.school_id() : school.name();
+  std::string out = page_head(name + " 作业公示");
+  out += "<header class=\"page\"><h1>" + escape_html(name) + "</h1><p class=\"sub\">作业公示 · 最新在前" +
+         (school.district().empty() ? "" : " · " + escape_html(school.district())) + "</p></header>\n";
+  if (notices.empty()) out += "<p class=\"card none\">尚未发布作业公示。</p>\n";
+  for (const auto& n : notices) {
+    const bool superseded = n.latest_version() > n.version();
+    out += "<article class=\"card\"><div class=\"class-head\"><h3><a href=\"" + notice_url(n, n.notice_id()) + "\">" +
+           escape_html(notice_title(n)) + "</a></h3><span class=\"sub\">第 " + num(n.version()) + " 版" +
+           (superseded ? "（已有新版）" : "") + "</span></div><p class=\"sub\">发布于 " +
+           local_time(n.published_at(), options.utc_offset_minutes) + "</p></article>\n";
+  }
+  return out + kPageEnd;
+}
+
+std::string render_week_review(const WeekReview& r) {
+  const std::string school = r.school.name().empty() ? r.school.school_id() : r.school.name();
+  const std::string grade = grade_label(r.week.grade());
+  std::string out = page_head(school + " " + grade + " " + r.week.week() + " 作业周报");
+  std::string range;
+  if (!r.week.classes().empty() && r.week.classes(0).days_size() == 7) {
+    range = " · " + long_date(r.week.classes(0).days(0).date()) + " 至 " + long_date(r.week.classes(0).days(6).date());
+  }
+  out += "<header class=\"page\"><h1>" + escape_html(school) + " · " + grade + "</h1><p class=\"sub\">作业周报 " +
+         escape_html(r.week.week()) + range + "</p></header>\n";
+  out += "<nav class=\"nav\"><a href=\"" + review_url(r, r.previous_week) + "\">← 上一周 " +
+         escape_html(r.previous_week) + "</a><a href=\"" + review_url(r, r.week.week()) +
+         ".csv\">导出 Excel（CSV）</a><a href=\"" + review_url(r, r.next_week) + "\">下一周 " +
+         escape_html(r.next_week) + " →</a></nav>\n";
+
+  out += "<h2>各班每日书面作业（分钟）</h2>\n";
+  if (r.week.classes().empty()) {
+    out += "<p class=\"card none\">本年级暂无班级。</p>\n";
+  } else {
+    const auto& first = r.week.classes(0).days();
+    out += heatmap_svg(r);
+    std::string caps;
+    for (const auto& d : first) {
+      if (d.day_kind() == pb::SCHOOL_DAY) {
+        caps = num(d.cap_minutes());
+        break;
+      }
+    }
+    out += "<p class=\"legend\">格中为预估的必做书面作业分钟数" +
+           (caps.empty() ? std::string() : "，上学日上限 " + caps + " 分钟") +
+           "。<span style=\"background:#d7efd9\"></span>≤60% <span style=\"background:#fff1b8\"></span>≤85% "
+           "<span style=\"background:#ffd59e\"></span>接近上限 <span style=\"background:#f4a4a4\"></span>超出 "
+           "<span style=\"background:#c62828\"></span>超出25%以上 <span style=\"background:#eceff1\"></span>非上学日；"
+           "红点表示有未处理的违规" +
+           (r.no_homework_weekday ? "，虚线框为本年级的无书面作业日（" + weekday_label(r.no_homework_weekday) + "）"
+                                  : std::string()) +
+           "。</p>\n";
+  }
+
+  out += "<h2>学科占比（本周预估书面作业）</h2>\n<div class=\"card\">\n" + subject_shares(r) + "</div>\n";
+  out += "<h2>计划与实测</h2>\n" + measured_vs_planned(r);
+  out += "<h2>未处理的违规（" + num(static_cast<long long>(r.open_breaches.size())) + "）</h2>\n";
+  if (r.open_breaches.empty()) out += "<p class=\"card none\">本周没有未处理的违规。</p>\n";
+  std::map<std::string, std::string> class_names;
+  for (const auto& c : r.week.classes()) class_names[c.class_id()] = c.class_name().empty() ? c.class_id() : c.class_name();
+  for (const auto& b : r.open_breaches) out += breach_card(b, class_names);
+  out += "<footer>数据来自教师登记的作业与学生反馈的用时；本页不显示任何学生个人信息。</footer>\n";
+  return out + kPageEnd;
+}
+
+std::string render_week_csv(const WeekReview& r) {
+  std::string out = "\xEF\xBB\xBF";  // UTF-8 BOM: Excel then reads the Chinese headers correctly
+  const auto& classes = r.week.classes();
+  out += csv_field("班级");
+  if (!classes.empty()) {
+    for (const auto& d : classes[0].days()) out += "," + csv_field(short_weekday(d.date()) + " " + d.date());
+  }
+  out += "," + csv_field("本周合计") + "," + csv_field("超出上限天数") + "," + csv_field("实测均值合计") + "\r\n";
+  if (!classes.empty()) {
+    out += csv_field("上限（分钟）");
+    for (const auto& d : classes[0].days()) out += "," + num(d.cap_minutes());
+    out += ",,,\r\n";
+  }
+  for (const auto& c : classes) {
+    out += csv_field(c.class_name().empty() ? c.class_id() : c.class_name());
+    int total = 0, over_days = 0;
+    double measured = 0;
+    for (const auto& d : c.days()) {
+      out += "," + num(d.planned_minutes());
+      total += d.planned_minutes();
+      if (d.planned_minutes() > d.cap_minutes()) ++over_days;
+      measured += d.measured_mean_minutes();
+    }
+    out += "," + num(total) + "," + num(over_days) + "," + fixed1(measured) + "\r\n";
+  }
+  return out;
+}
+
+std::string render_error_page(int status, std::string_view message) {
+  std::string out = page_head("错误 " + num(status));
+  out += "<header class=\"page\"><h1>" + num(status) + "</h1><p>" + escape_html(message) + "</p></header>\n";
+  return out + kPageEnd;
+}
+
+}  // namespace hwload::notices

@@ -1,0 +1,58 @@
+// Server-rendered pages: the public disclosure notice (作业公示, POLICY.md R6), the
+// notice index, and the grade leader's weekly review (R5) with its CSV export.
+// Pure functions of the data they are given: no I/O, no clock. Every text that came
+// from a client is escaped; no page needs a script.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hwload/v1/hwload.pb.h"
+
+namespace hwload::notices {
+
+namespace pb = ::hwload::v1;
+
+// Everything the weekly review page shows, gathered by the service.
+struct WeekReview {
+  pb::School school;
+  pb::GradeWeek week;                      // one ClassLoad per class, Monday to Sunday
+  std::vector<pb::Breach> open_breaches;   // the grade's open breaches in the week
+  std::string previous_week, next_week;    // ISO weeks, for the links
+  int no_homework_weekday = 0;             // ISO weekday fixed for the grade (R3); 0: none
+};
+
+struct PageOptions {
+  int utc_offset_minutes = 480;  // published_at is shown in the schools' local time
+};
+
+// A notice's page: zh-CN, readable on a phone, one A4 sheet per grade when printed.
+// An older version says that a newer one exists and links to it.
+std::string render_notice_page(const pb::Notice& notice, const PageOptions& options = {});
+// A school's notices, newest first (`notices` without their classes).
+std::string render_notice_index(const pb::School& school, const std::vector<pb::Notice>& notices,
+                                const PageOptions& options = {});
+// The weekly review: heatmap of classes x days, subject shares, measured vs planned,
+// open breaches with an acknowledge form, links to the neighbouring weeks.
+std::string render_week_review(const WeekReview& review);
+// The heatmap's table for Excel: UTF-8 with a BOM, Chinese headers, CRLF rows.
+std::string render_week_csv(const WeekReview& review);
+// A small page for an error on an HTML route.
+std::string render_error_page(int status, std::string_view message);
+
+// HTML-escapes text for element content and quoted attribute values.
+std::string escape_html(std::string_view text);
+// One CSV field: quoted when needed, and prefixed with ' when a spreadsheet would
+// read it as a formula.
+std::string csv_field(std::string_view text);
+
+// Chinese labels.
+std::string grade_label(int grade);  // 一年级 ... 九年级
+std::string weekday_label(int iso_weekday);  // 星期一 ... 星期日
+std::string day_kind_label(pb::DayKind kind);
+std::string homework_type_label(pb::HomeworkType type);
+std::string breach_kind_label(pb::BreachKind kind);
+std::string severity_label(pb::Severity severity);
+
+}  // namespace hwload::notices
