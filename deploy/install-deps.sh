@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what hwload needs to build, run and test, from Debian 12's packages.
-# Safe to run again: installs only what is missing.
+# Safe to run again: installs only what is missing. With --tests it also installs
+# what only the tests need: Debian's Chromium and CJK fonts for the browser test.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,9 @@ packages=(
   libgtest-dev libgmock-dev
   curl ca-certificates python3
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium fonts-noto-cjk)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

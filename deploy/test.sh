@@ -3,7 +3,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash deploy/install-deps.sh
+bash deploy/install-deps.sh --tests
 jobs=${JOBS:-2}
 
 echo "== build and test (RelWithDebInfo) =="

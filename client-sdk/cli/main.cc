@@ -706,7 +706,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     const std::string what = r->date().empty() ? "weekly notice " + r->week() + " grade " + std::to_string(r->grade())
-                                                : "daily notice " + r->date();
+                                               : "daily notice " + r->date();
     std::cout << what << " version " << r->version() << " (" << r->notice_id() << "), published " << r->published_at()
               << "\n"
               << "page: " << (r->html_url().rfind("http", 0) == 0 ? "" : server) << r->html_url() << "\n";

@@ -319,9 +319,8 @@ void Api::add_notice_routes() {
     if (!body.is_ok()) return http::respond_error(req, body.status());
     return reply(req, svc.put_notice_schedule(p.at("school_id"), std::move(*body)));
   });
-  r.add("GET", "/v1/schools/{school_id}/notice-schedule", [&svc](const Request& req, const Params& p) {
-    return reply(req, svc.get_notice_schedule(p.at("school_id")));
-  });
+  r.add("GET", "/v1/schools/{school_id}/notice-schedule",
+        [&svc](const Request& req, const Params& p) { return reply(req, svc.get_notice_schedule(p.at("school_id"))); });
 
   r.add("GET", "/notices/{school_id}", [&svc, page_options](const Request&, const Params& p) {
     auto school = svc.get_school(p.at("school_id"));
@@ -339,6 +338,17 @@ void Api::add_notice_routes() {
     return res;
   });
 
+  r.add("GET", "/ui/schools/{school_id}", [&svc](const Request&, const Params& p) {
+    auto school = svc.get_school(p.at("school_id"));
+    if (!school.is_ok()) return html_error(school.status());
+    auto classes = svc.list_classes(p.at("school_id"), 0);
+    if (!classes.is_ok()) return html_error(classes.status());
+    std::vector<int> grades;
+    for (const auto& c : *classes) {
+      if (grades.empty() || grades.back() != c.grade()) grades.push_back(c.grade());
+    }
+    return html(notices::render_school_home(*school, grades, svc.current_week()));
+  });
   // The CSV route comes first: `{week}` alone would also match "2026-W47.csv".
   r.add("GET", "/ui/schools/{school_id}/grades/{grade}/weeks/{week}.csv", [&svc](const Request&, const Params& p) {
     auto grade = grade_of(p.at("grade"));
@@ -349,8 +359,8 @@ void Api::add_notice_routes() {
     res.content_type = "text/csv; charset=utf-8";
     res.body = notices::render_week_csv(*review);
     res.headers.emplace_back("Content-Disposition", "attachment; filename=\"hwload-" + review->school.school_id() +
-                                                        "-grade" + std::to_string(*grade) + "-" +
-                                                        review->week.week() + ".csv\"");
+                                                        "-grade" + std::to_string(*grade) + "-" + review->week.week() +
+                                                        ".csv\"");
     res.headers.emplace_back("Cache-Control", "no-store");
     return res;
   });
@@ -367,7 +377,8 @@ void Api::add_notice_routes() {
   // back to the week of the breach.
   r.add("POST", "/ui/breaches/{breach_id}/acknowledge", [&svc](const Request& req, const Params& p) {
     if (req.content_type.rfind("application/x-www-form-urlencoded", 0) != 0) {
-      return html_error(Status(Code::kUnsupportedMediaType, "the form must be sent as application/x-www-form-urlencoded"));
+      return html_error(
+          Status(Code::kUnsupportedMediaType, "the form must be sent as application/x-www-form-urlencoded"));
     }
     std::map<std::string, std::string> form;
     if (!http::parse_query(req.body, form)) return html_error(Status::invalid("body", "malformed form encoding"));

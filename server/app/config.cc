@@ -121,8 +121,7 @@ Status load_config_file(const std::string& path, Config& c) {
     c.public_url = *v;
     while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   }
-  HWLOAD_RETURN_IF_ERROR(
-      read_int(t, "notices", "check_interval_seconds", c.notice_check_interval_seconds, 1, 3600));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "notices", "check_interval_seconds", c.notice_check_interval_seconds, 1, 3600));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "notices", "catch_up_days", c.notice_catch_up_days, 1, 60));
   if (const auto* profiles = t["profiles"].as_table()) {
     const analytics::ProfileSet builtin;

@@ -176,6 +176,28 @@ void load_demo(core::Service& service, spdlog::logger& log) {
   }
   log.info("demo data loaded: school {} ({}), 18 classes, {} assignments, {} timing reports for 2026-W47",
            kDemoSchoolId, kDemoDistrict, assignments.assignments_size(), timings.reports_size());
+
+  // The school's disclosure notices for the demo week: Tuesday's daily notice and
+  // grade 5's weekly one; from now on the daily notice is published at 17:30.
+  pb::PublishNoticeRequest daily;
+  daily.set_date(kDates[1]);
+  pb::PublishNoticeRequest weekly;
+  weekly.set_week("2026-W47");
+  weekly.set_grade(5);
+  for (const auto& req : {daily, weekly}) {
+    auto n = service.publish_notice(kDemoSchoolId, req);
+    if (!n.is_ok()) {
+      log.error("demo notice: {}", n.status().message());
+      return;
+    }
+    log.info("demo notice published: {}", n->notice.html_url());
+  }
+  pb::NoticeSchedule schedule;
+  schedule.set_publish_time("17:30");
+  schedule.set_enabled(true);
+  if (auto r = service.put_notice_schedule(kDemoSchoolId, schedule); !r.is_ok()) {
+    log.error("demo notice schedule: {}", r.status().message());
+  }
 }
 
 }  // namespace hwload::app

@@ -87,10 +87,12 @@ pb::NoticeClass Service::notice_class(const SchoolContext& ctx, const pb::Class&
       na.set_estimated_minutes(a.estimated_minutes());
     }
     day.set_written_minutes(written);
-    if (fixed_day) {
-      day.set_no_homework_day(kind == analytics::DayKind::kSchoolDay &&
-                              analytics::iso_weekday(d) == ctx.calendar.no_homework_weekday());
-    } else if (profile.no_homework_applies(klass.grade()) && to - from == 6 && !flexible_day_found &&
+    if (analytics::is_fixed_no_homework_day(profile, ctx.calendar, klass.grade(), d) &&
+        kind == analytics::DayKind::kSchoolDay) {
+      // The class's weekly day without written homework (R3): its cap is nothing.
+      day.set_no_homework_day(true);
+      day.set_cap_minutes(0);
+    } else if (!fixed_day && profile.no_homework_applies(klass.grade()) && to - from == 6 && !flexible_day_found &&
                kind == analytics::DayKind::kSchoolDay && written == 0) {
       // Any one school day of the week (R3, flexible): the week's first day kept free.
       day.set_no_homework_day(true);
@@ -256,6 +258,8 @@ int Service::publish_scheduled() {
   }
   return published;
 }
+
+std::string Service::current_week() const { return analytics::format_iso_week(analytics::iso_week_of(today())); }
 
 StatusOr<notices::WeekReview> Service::week_review(const std::string& school_id, int grade, const std::string& week) {
   auto grade_week = this->grade_week(school_id, grade, week);

@@ -109,6 +109,8 @@ class Service {
   int publish_scheduled();
   // What the grade leader's weekly review page shows.
   StatusOr<notices::WeekReview> week_review(const std::string& school_id, int grade, const std::string& week);
+  // The ISO week of today in the schools' local time, e.g. "2026-W48".
+  std::string current_week() const;
   const ServiceOptions& options() const { return options_; }
 
   // Checks the weeks that have ended (flexible no-homework day, POLICY.md R3) for

@@ -56,8 +56,8 @@ std::string short_weekday(const std::string& iso) {
 std::string local_time(const std::string& rfc3339, int utc_offset_minutes) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0;
   if (std::sscanf(rfc3339.c_str(), "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) != 5) return escape_html(rfc3339);
-  long long minutes = static_cast<long long>(analytics::date_from_ymd(y, mo, d).days) * 1440 + h * 60 + mi +
-                      utc_offset_minutes;
+  long long minutes =
+      static_cast<long long>(analytics::date_from_ymd(y, mo, d).days) * 1440 + h * 60 + mi + utc_offset_minutes;
   const Date local{static_cast<int>(minutes / 1440)};
   minutes %= 1440;
   char buf[16];
@@ -210,18 +210,22 @@ std::string render_weekly_table(const pb::Notice& n) {
     out += "<tr><td class=\"name\">" + escape_html(c.class_name().empty() ? c.class_id() : c.class_name()) + "</td>";
     for (const auto& d : c.days()) {
       std::string cls;
-      if (d.written_minutes() > d.cap_minutes()) cls = "over";
-      else if (d.day_kind() != pb::SCHOOL_DAY) cls = "rest";
-      else if (d.no_homework_day()) cls = "nhd";
+      if (d.written_minutes() > d.cap_minutes())
+        cls = "over";
+      else if (d.day_kind() != pb::SCHOOL_DAY)
+        cls = "rest";
+      else if (d.no_homework_day())
+        cls = "nhd";
       out += "<td" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + ">" + num(d.written_minutes()) +
              (d.no_homework_day() ? "<br><small>无作业日</small>" : "") + "</td>";
     }
     out += "</tr>\n";
   }
   out += "</tbody></table>\n";
-  out += "<p class=\"legend\">表中为各班每日必做书面作业的合计分钟数（教师预估）。"
-         "<span style=\"background:#e3eefa\"></span>无书面作业日 <span style=\"background:#eef0f2\"></span>非上学日 "
-         "<span style=\"background:#f8d2d2\"></span>超出上限</p>\n";
+  out +=
+      "<p class=\"legend\">表中为各班每日必做书面作业的合计分钟数（教师预估）。"
+      "<span style=\"background:#e3eefa\"></span>无书面作业日 <span style=\"background:#eef0f2\"></span>非上学日 "
+      "<span style=\"background:#f8d2d2\"></span>超出上限</p>\n";
   return out;
 }
 
@@ -248,9 +252,10 @@ std::string heatmap_svg(const WeekReview& r) {
   constexpr int kLabel = 92, kCol = 60, kRow = 48, kHead = 46;
   const int width = kLabel + 7 * kCol;
   const int height = kHead + std::max(1, classes.size()) * kRow;
-  std::string out = "<svg class=\"heatmap\" role=\"img\" aria-label=\"各班每日书面作业分钟数热力图\" "
-                    "xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
-                    num(width) + " " + num(height) + "\" font-size=\"16\" font-family=\"Noto Sans CJK SC,sans-serif\">\n";
+  std::string out =
+      "<svg class=\"heatmap\" role=\"img\" aria-label=\"各班每日书面作业分钟数热力图\" "
+      "xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+      num(width) + " " + num(height) + "\" font-size=\"16\" font-family=\"Noto Sans CJK SC,sans-serif\">\n";
   if (!classes.empty()) {
     const auto& days = classes[0].days();
     for (int i = 0; i < days.size(); ++i) {
@@ -270,9 +275,7 @@ std::string heatmap_svg(const WeekReview& r) {
       const pb::DayLoad& d = c.days(i);
       const CellColour colour = cell_colour(d);
       const int x = kLabel + i * kCol;
-      const auto date = analytics::parse_date(d.date());
-      const bool no_homework_day = r.no_homework_weekday != 0 && d.day_kind() == pb::SCHOOL_DAY && date &&
-                                   analytics::iso_weekday(*date) == r.no_homework_weekday;
+      const bool no_homework_day = d.no_homework_day() && d.day_kind() == pb::SCHOOL_DAY;
       out += "<g><title>" + escape_html(c.class_name()) + " " + d.date() + "：计划 " + num(d.planned_minutes()) +
              " 分钟，上限 " + num(d.cap_minutes()) + " 分钟" +
              (d.students_reported() > 0 ? "，实测均值 " + fixed1(d.measured_mean_minutes()) + " 分钟" : "") +
@@ -294,7 +297,8 @@ std::string heatmap_svg(const WeekReview& r) {
       }
       if (no_homework_day) {
         out += "<rect x=\"" + num(x + 3) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(kCol - 6) + "\" height=\"" +
-               num(kRow - 6) + "\" rx=\"3\" fill=\"none\" stroke=\"#1c5fa8\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>";
+               num(kRow - 6) +
+               "\" rx=\"3\" fill=\"none\" stroke=\"#1c5fa8\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>";
       }
       if (!d.breaches().empty()) {
         out += "<circle cx=\"" + num(x + kCol - 10) + "\" cy=\"" + num(y + 10) +
@@ -353,15 +357,17 @@ std::string measured_vs_planned(const WeekReview& r) {
     out += "<td>" + num(days) + "</td><td>" + num(planned) + "</td><td" + (more ? " class=\"over\"" : "") + ">" +
            fixed1(measured) + "</td><td>" + num(over) + "</td></tr>\n";
   }
-  out += "</tbody></table>\n<p class=\"legend\">只比较有学生反馈的日子：计划为教师预估，实测为学生反馈用时的平均值之和。</p>\n";
+  out +=
+      "</tbody></table>\n<p "
+      "class=\"legend\">只比较有学生反馈的日子：计划为教师预估，实测为学生反馈用时的平均值之和。</p>\n";
   return out;
 }
 
 std::string breach_card(const pb::Breach& b, const std::map<std::string, std::string>& class_names) {
   std::string out = "<article class=\"card breach\">\n<h3 class=\"sev-" + pb::Severity_Name(b.severity()) + "\">" +
                     severity_label(b.severity()) + " · " + breach_kind_label(b.kind()) + "</h3>\n<p>" +
-                    escape_html(class_names.count(b.class_id()) ? class_names.at(b.class_id()) : b.class_id()) +
-                    " · " + long_date(b.date());
+                    escape_html(class_names.count(b.class_id()) ? class_names.at(b.class_id()) : b.class_id()) + " · " +
+                    long_date(b.date());
   if (b.cap_minutes() > 0 || b.load_minutes() > 0) {
     out += " · " + num(b.load_minutes()) + " / " + num(b.cap_minutes()) + " 分钟";
   }
@@ -390,12 +396,23 @@ std::string escape_html(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -403,8 +420,8 @@ std::string escape_html(std::string_view text) {
 
 std::string csv_field(std::string_view text) {
   std::string value(text);
-  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' ||
-                         value[0] == '\t' || value[0] == '\r')) {
+  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' || value[0] == '\t' ||
+                         value[0] == '\r')) {
     value.insert(0, "'");
   }
   if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
@@ -431,45 +448,69 @@ std::string weekday_label(int iso_weekday) {
 
 std::string day_kind_label(pb::DayKind kind) {
   switch (kind) {
-    case pb::SCHOOL_DAY: return "上学日";
-    case pb::WEEKEND: return "周末";
-    case pb::HOLIDAY: return "节假日";
-    case pb::VACATION: return "假期";
-    default: return "未定";
+    case pb::SCHOOL_DAY:
+      return "上学日";
+    case pb::WEEKEND:
+      return "周末";
+    case pb::HOLIDAY:
+      return "节假日";
+    case pb::VACATION:
+      return "假期";
+    default:
+      return "未定";
   }
 }
 
 std::string homework_type_label(pb::HomeworkType type) {
   switch (type) {
-    case pb::WRITTEN: return "书面";
-    case pb::READING: return "阅读";
-    case pb::PRACTICE: return "实践";
-    case pb::PHYSICAL: return "体育锻炼";
-    case pb::ARTS: return "艺术";
-    case pb::INQUIRY: return "探究";
-    case pb::LABOR: return "劳动";
-    default: return "其他";
+    case pb::WRITTEN:
+      return "书面";
+    case pb::READING:
+      return "阅读";
+    case pb::PRACTICE:
+      return "实践";
+    case pb::PHYSICAL:
+      return "体育锻炼";
+    case pb::ARTS:
+      return "艺术";
+    case pb::INQUIRY:
+      return "探究";
+    case pb::LABOR:
+      return "劳动";
+    default:
+      return "其他";
   }
 }
 
 std::string breach_kind_label(pb::BreachKind kind) {
   switch (kind) {
-    case pb::PLANNED_OVER_CAP: return "预估时长超出上限";
-    case pb::MEASURED_OVER_CAP: return "实测时长超出上限";
-    case pb::WRITTEN_FORBIDDEN: return "一、二年级布置了书面作业";
-    case pb::NO_HOMEWORK_DAY: return "无作业日布置了书面作业";
-    case pb::BANNED_PRACTICE: return "违规作业做法";
-    case pb::REPEATED: return "多次超限";
-    default: return "其他";
+    case pb::PLANNED_OVER_CAP:
+      return "预估时长超出上限";
+    case pb::MEASURED_OVER_CAP:
+      return "实测时长超出上限";
+    case pb::WRITTEN_FORBIDDEN:
+      return "一、二年级布置了书面作业";
+    case pb::NO_HOMEWORK_DAY:
+      return "无作业日布置了书面作业";
+    case pb::BANNED_PRACTICE:
+      return "违规作业做法";
+    case pb::REPEATED:
+      return "多次超限";
+    default:
+      return "其他";
   }
 }
 
 std::string severity_label(pb::Severity severity) {
   switch (severity) {
-    case pb::WARNING: return "提醒";
-    case pb::BREACH: return "违规";
-    case pb::SERIOUS: return "严重";
-    default: return "—";
+    case pb::WARNING:
+      return "提醒";
+    case pb::BREACH:
+      return "违规";
+    case pb::SERIOUS:
+      return "严重";
+    default:
+      return "—";
   }
 }
 
@@ -498,9 +539,10 @@ std::string render_notice_page(const pb::Notice& n, const PageOptions& options) 
     out += "<section class=\"grade\">\n<h2>" + grade_label(n.grade()) + " 各班每日书面作业时长</h2>\n" +
            render_weekly_table(n) + "</section>\n";
   }
-  out += "<footer>书面作业时长只计必做的书面作业，为教师预估的完成时间。本公示依据学校作业公示制度发布，"
-         "不含任何学生个人信息、成绩或排名。<a class=\"noprint\" href=\"/notices/" +
-         escape_html(n.school_id()) + "\">本校全部公示</a></footer>\n";
+  out +=
+      "<footer>书面作业时长只计必做的书面作业，为教师预估的完成时间。本公示依据学校作业公示制度发布，"
+      "不含任何学生个人信息、成绩或排名。<a class=\"noprint\" href=\"/notices/" +
+      escape_html(n.school_id()) + "\">本校全部公示</a></footer>\n";
   return out + kPageEnd;
 }
 
@@ -565,7 +607,8 @@ std::string render_week_review(const WeekReview& r) {
   out += "<h2>未处理的违规（" + num(static_cast<long long>(r.open_breaches.size())) + "）</h2>\n";
   if (r.open_breaches.empty()) out += "<p class=\"card none\">本周没有未处理的违规。</p>\n";
   std::map<std::string, std::string> class_names;
-  for (const auto& c : r.week.classes()) class_names[c.class_id()] = c.class_name().empty() ? c.class_id() : c.class_name();
+  for (const auto& c : r.week.classes())
+    class_names[c.class_id()] = c.class_name().empty() ? c.class_id() : c.class_name();
   for (const auto& b : r.open_breaches) out += breach_card(b, class_names);
   out += "<footer>数据来自教师登记的作业与学生反馈的用时；本页不显示任何学生个人信息。</footer>\n";
   return out + kPageEnd;
@@ -597,6 +640,21 @@ std::string render_week_csv(const WeekReview& r) {
     out += "," + num(total) + "," + num(over_days) + "," + fixed1(measured) + "\r\n";
   }
   return out;
+}
+
+std::string render_school_home(const pb::School& school, const std::vector<int>& grades, const std::string& week) {
+  const std::string name = school.name().empty() ? school.school_id() : school.name();
+  std::string out = page_head(name + " 作业管理");
+  out += "<header class=\"page\"><h1>" + escape_html(name) + "</h1><p class=\"sub\">作业周报 · " + escape_html(week) +
+         (school.district().empty() ? "" : " · " + escape_html(school.district())) +
+         "</p></header>\n<div class=\"card\">\n";
+  if (grades.empty()) out += "<p class=\"none\">尚未登记班级。</p>\n";
+  for (const int g : grades) {
+    out += "<p><a href=\"/ui/schools/" + escape_html(school.school_id()) + "/grades/" + num(g) + "/weeks/" +
+           escape_html(week) + "\">" + grade_label(g) + " 本周作业周报</a></p>\n";
+  }
+  out += "</div>\n<p><a href=\"/notices/" + escape_html(school.school_id()) + "\">本校作业公示</a></p>\n";
+  return out + kPageEnd;
 }
 
 std::string render_error_page(int status, std::string_view message) {

@@ -17,10 +17,10 @@ namespace pb = ::hwload::v1;
 // Everything the weekly review page shows, gathered by the service.
 struct WeekReview {
   pb::School school;
-  pb::GradeWeek week;                      // one ClassLoad per class, Monday to Sunday
-  std::vector<pb::Breach> open_breaches;   // the grade's open breaches in the week
-  std::string previous_week, next_week;    // ISO weeks, for the links
-  int no_homework_weekday = 0;             // ISO weekday fixed for the grade (R3); 0: none
+  pb::GradeWeek week;                     // one ClassLoad per class, Monday to Sunday
+  std::vector<pb::Breach> open_breaches;  // the grade's open breaches in the week
+  std::string previous_week, next_week;   // ISO weeks, for the links
+  int no_homework_weekday = 0;            // ISO weekday fixed for the grade (R3); 0: none
 };
 
 struct PageOptions {
@@ -38,6 +38,9 @@ std::string render_notice_index(const pb::School& school, const std::vector<pb::
 std::string render_week_review(const WeekReview& review);
 // The heatmap's table for Excel: UTF-8 with a BOM, Chinese headers, CRLF rows.
 std::string render_week_csv(const WeekReview& review);
+// A school's start page for grade leaders: each grade's review of `week`, and the
+// notices.
+std::string render_school_home(const pb::School& school, const std::vector<int>& grades, const std::string& week);
 // A small page for an error on an HTML route.
 std::string render_error_page(int status, std::string_view message);
 
@@ -48,7 +51,7 @@ std::string escape_html(std::string_view text);
 std::string csv_field(std::string_view text);
 
 // Chinese labels.
-std::string grade_label(int grade);  // 一年级 ... 九年级
+std::string grade_label(int grade);          // 一年级 ... 九年级
 std::string weekday_label(int iso_weekday);  // 星期一 ... 星期日
 std::string day_kind_label(pb::DayKind kind);
 std::string homework_type_label(pb::HomeworkType type);

@@ -802,7 +802,8 @@ std::optional<pb::Notice> Store::latest_notice(const std::string& school_id, con
 void Store::insert_notice(const pb::Notice& notice, const std::string& subject) {
   std::string body;
   notice.SerializeToString(&body);
-  db_->prepare("INSERT INTO notices(notice_id, school_id, subject, version, published_at, body) VALUES (?, ?, ?, ?, ?, ?)")
+  db_->prepare(
+         "INSERT INTO notices(notice_id, school_id, subject, version, published_at, body) VALUES (?, ?, ?, ?, ?, ?)")
       .bind(1, notice.notice_id())
       .bind(2, notice.school_id())
       .bind(3, subject)

@@ -2,9 +2,10 @@
 // the DevTools Protocol, loads the daily and weekly disclosure notices, the notice
 // index and the grade leader's review page of the demo school from the real
 // hwload-server, at a phone's width (390 px) and a desktop's (1280 px). Each page
-// must load with 200, declare zh-CN, lay out without horizontal overflow or text too
-// small or clipped to read, and render its Chinese text in a CJK font (not tofu); the
-// public notice pages must carry no script. A full-page PNG of every case is kept in
+// must load with 200 and declare zh-CN; lay out without horizontal overflow and
+// without text too small, clipped, or (dates, numbers) broken across lines; and draw
+// its Chinese text in a CJK font (not tofu). The public notice pages carry no script.
+// A full-page PNG of every case is kept in
 // HWLOAD_ARTIFACTS_DIR/screenshots/<page>-<width>.png for a human to look at.
 #include <gtest/gtest.h>
 
@@ -20,6 +21,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <google/protobuf/util/json_util.h>
 
@@ -45,6 +47,9 @@ struct PageCase {
   PageKind kind;
   int width;
 };
+
+// For test names in ctest and failure messages: "daily-notice at 390 px".
+void PrintTo(const PageCase& c, std::ostream* os) { *os << c.name << " at " << c.width << " px"; }
 
 std::string chromium_binary() {
   const char* from_env = std::getenv("HWLOAD_CHROMIUM");
@@ -72,9 +77,9 @@ struct SharedSetup {
   std::string server_error;
   std::map<PageKind, std::string> paths;  // what to GET on the server, per page
   std::map<PageKind, std::string> path_errors;
+  std::string browser_error;
   std::unique_ptr<cdp::Browser> browser;
   std::unique_ptr<cdp::Connection> connection;  // declared last: closed first
-  std::string browser_error;
 };
 
 // POSTs a notice request and returns the notice's htmlUrl; on failure leaves it
@@ -98,8 +103,8 @@ std::string publish_notice(client::Client& http, const std::string& body, std::s
     return "";
   }
   const cdp::Json* html_url = cdp::find(notice, "htmlUrl");
-  if (html_url == nullptr || html_url->string_value().empty()) {
-    error = "the published notice has no htmlUrl: " + truncated(response->body);
+  if (html_url == nullptr || html_url->string_value().rfind('/', 0) != 0) {
+    error = "the published notice has no htmlUrl path (/notices/...): " + truncated(response->body);
     return "";
   }
   return html_url->string_value();
@@ -188,22 +193,48 @@ std::string overflow_script(int width) {
 })())JS";
 }
 
-// Visible text set smaller than kMinReadableFontPx.
+// Visible text drawn smaller than kMinReadableFontPx CSS px. SVG text counts at the
+// size it is drawn: its font-size scaled by the SVG's viewBox transform.
 std::string small_text_script() {
-  return std::string("(() => {") + kDescribe + R"JS(
+  return std::string("(() => {") + kDescribe + "  const min = " + std::to_string(kMinReadableFontPx) + ";" + R"JS(
   const out = [];
   for (const e of document.querySelectorAll('body, body *')) {
     if (!ownText(e)) continue;
     const r = e.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
-    const size = parseFloat(getComputedStyle(e).fontSize);
-    if (size < )JS" +
-         std::to_string(kMinReadableFontPx) + R"JS() out.push(describe(e) + ' font-size=' + size + 'px');
+    let size = parseFloat(getComputedStyle(e).fontSize);
+    if (e instanceof SVGGraphicsElement) {
+      const m = e.getScreenCTM();
+      if (m) size *= Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+    }
+    if (size < min - 0.05) out.push(describe(e) + ' drawn at ' + size.toFixed(1) + 'px');
     if (out.length >= 20) break;
   }
   return out.join('\n');
 })())JS";
 }
+
+// Dates, times, week ids and numbers ("11/16", "2026-W46", "85.0") that the layout
+// breaks across lines: a cell or line too narrow for them.
+constexpr char kBrokenTokensScript[] = R"JS((() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node && out.length < 20; node = walker.nextNode()) {
+    for (const m of node.data.matchAll(/[0-9A-Za-z][0-9A-Za-z\/:.%-]*[0-9A-Za-z%]/g)) {
+      if (!/[0-9]/.test(m[0])) continue;
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.bottom)));
+      if (lines.size > 1) {
+        const e = node.parentElement;
+        out.push('"' + m[0] + '" in ' + e.tagName.toLowerCase() + ' (' + Math.round(e.getBoundingClientRect().width) +
+                 ' px wide) on ' + lines.size + ' lines');
+      }
+    }
+  }
+  return out.join('\n');
+})())JS";
 
 // Text cut off by its own box: wider or taller than the box, which hides the rest.
 std::string clipped_text_script() {
@@ -317,6 +348,8 @@ void check_page(cdp::Page& page, const std::string& url, const std::string& name
   }
   const std::string small_text = page.evaluate(small_text_script()).string_value();
   EXPECT_TRUE(small_text.empty()) << "text smaller than " << kMinReadableFontPx << " px:\n" << small_text;
+  const std::string broken_tokens = page.evaluate(kBrokenTokensScript).string_value();
+  EXPECT_TRUE(broken_tokens.empty()) << "dates or numbers broken across lines:\n" << broken_tokens;
   const std::string clipped_text = page.evaluate(clipped_text_script()).string_value();
   EXPECT_TRUE(clipped_text.empty()) << "text cut off by its box:\n" << clipped_text;
 
@@ -361,6 +394,17 @@ std::string percent_encoded(const std::string& text) {
 class BrowserTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { shared_ = set_up_shared().release(); }
+  // A case that timed out leaves the connection broken; the next case gets a new one.
+  void SetUp() override {
+    if (shared_->connection != nullptr && shared_->connection->broken()) {
+      shared_->connection.reset();
+      try {
+        shared_->connection = std::make_unique<cdp::Connection>(shared_->browser->websocket_url(), kTimeout);
+      } catch (const std::exception& e) {
+        shared_->browser_error = std::string("reconnecting to Chromium failed: ") + e.what();
+      }
+    }
+  }
   static void TearDownTestSuite() {
     delete shared_;  // kills Chromium and the server, removes their files
     shared_ = nullptr;

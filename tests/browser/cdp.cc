@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -184,6 +185,7 @@ Browser::Browser(const std::string& binary, std::chrono::seconds timeout) {
   // is killed; as subreaper this process gets and reaps them in kill_all().
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   const pid_t parent = getpid();
+  auto args = c_args(argv);  // before fork(): the child only makes system calls
   pid_ = fork();
   if (pid_ < 0) {
     std::filesystem::remove_all(dir_);
@@ -198,7 +200,6 @@ Browser::Browser(const std::string& binary, std::chrono::seconds timeout) {
     dup2(null_fd, 0);
     dup2(null_fd, 1);
     dup2(log_fd, 2);
-    auto args = c_args(argv);
     execv(args[0], args.data());
     _exit(127);
   }
@@ -216,8 +217,7 @@ Browser::Browser(const std::string& binary, std::chrono::seconds timeout) {
     }
     std::string failure;
     int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {  // kill_all() still ends its helpers, if any
       failure = "Chromium (" + binary + ") exited at start";
     } else if (Clock::now() > deadline) {
       failure = "Chromium (" + binary + ") did not print its DevTools endpoint within " +
@@ -329,6 +329,8 @@ Connection::~Connection() {
   socket_->ws.next_layer().close(ignored);
 }
 
+bool Connection::broken() const { return socket_->broken; }
+
 JsonObject Connection::call(const std::string& method, const Json& params, const std::string& session_id) {
   Socket& s = *socket_;
   s.check_usable();
@@ -353,7 +355,10 @@ JsonObject Connection::call(const std::string& method, const Json& params, const
     done = true;
   });
   s.run_until(done, deadline, "sending " + method);
-  if (ec) throw std::runtime_error("CDP: sending " + method + " failed: " + ec.message());
+  if (ec) {
+    s.broken = true;
+    throw std::runtime_error("CDP: sending " + method + " failed: " + ec.message());
+  }
 
   while (true) {
     JsonObject reply = read_message(deadline, "the reply to " + method);

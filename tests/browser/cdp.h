@@ -84,6 +84,8 @@ class Connection {
   JsonObject wait_event(const std::string& method, const std::string& session_id);
   // Forgets the events received so far.
   void drop_events() { events_.clear(); }
+  // After a timeout or a socket error every call throws; a new Connection is needed.
+  bool broken() const;
 
  private:
   struct Socket;

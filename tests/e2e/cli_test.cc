@@ -885,3 +885,74 @@ TEST_F(Cli, SubscriptionsPutListAndAlertsTailFollowTheFeed) {
 
 }  // namespace
 }  // namespace hwload::testing
+
+namespace hwload::testing {
+namespace {
+
+TEST_F(Cli, NoticePublishListGetScheduleAndWeekCsv) {
+  start();
+  register_school();
+  assign("a1", "c5a", "数学", "2026-11-17", 40, "a1  CREATED\n");
+  const auto first = hw({"notice", "publish", "--school", "s1", "--date", "2026-11-17"});
+  ASSERT_EQ(first.exit_code, kOk) << show(first);
+  const auto first_line = tokens(lines_of(first.out).at(0));
+  // daily notice 2026-11-17 version 1 (<id>), published <time>
+  ASSERT_GE(first_line.size(), 5u) << first.out;
+  EXPECT_EQ(first_line[2], "2026-11-17") << first.out;
+  EXPECT_EQ(first_line[4], "1") << first.out;
+  const std::string v1 = first_line[5].substr(1, first_line[5].size() - 3);  // "(<id>)," -> <id>
+  EXPECT_EQ(lines_of(first.out).at(1), "page: " + url_ + "/notices/s1/" + v1) << first.out;
+
+  // Unchanged: the same version again. Changed: version 2.
+  const auto again = hw({"notice", "publish", "--school", "s1", "--date", "2026-11-17"});
+  EXPECT_EQ(again.out, first.out) << show(again);
+  assign("a2", "c5b", "语文", "2026-11-17", 70,
+         "a2  CREATED\nwarning: 2026-11-17 c5b PLANNED_OVER_CAP: planned written homework 70 min exceeds the 60 min "
+         "cap\n");
+  const auto second = hw_json({"notice", "publish", "--school", "s1", "--date", "2026-11-17"});
+  ASSERT_EQ(second.exit_code, kOk) << show(second);
+  const auto v2 = from_json<pb::Notice>(second.out);
+  EXPECT_EQ(v2.version(), 2);
+  EXPECT_NE(v2.notice_id(), v1);
+
+  const auto weekly = hw({"notice", "publish", "--school", "s1", "--week", "2026-W47", "--grade", "5"});
+  EXPECT_EQ(weekly.exit_code, kOk) << show(weekly);
+  EXPECT_EQ(tokens(lines_of(weekly.out).at(0)).at(2), "2026-W47") << weekly.out;
+
+  // Newest first; v1 knows it is superseded.
+  const auto list = ok({"notice", "list", "--school", "s1"});
+  const auto rows = lines_of(list);
+  ASSERT_EQ(rows.size(), 4u) << list;
+  EXPECT_EQ(tokens(rows[1]).at(1), "2026-W47") << list;
+  EXPECT_EQ(tokens(rows[2]).at(0), v2.notice_id()) << list;
+  EXPECT_EQ(tokens(rows[3]).at(0), v1) << list;
+  EXPECT_EQ(rest(tokens(rows[3]), 5), "no (v2)") << list;
+
+  // The old version still shows what it said: c5b had no homework then.
+  const auto old = ok({"notice", "get", "--school", "s1", v1});
+  EXPECT_EQ(row(old, "五年级10班"), (std::vector<std::string>{"五年级10班", "2026-11-17", "0", "60", "0"})) << old;
+  EXPECT_EQ(row(old, "五年级1班"), (std::vector<std::string>{"五年级1班", "2026-11-17", "40", "60", "1"})) << old;
+  EXPECT_EQ(lines_of(old).at(0).rfind("daily notice 2026-11-17, version 1 of 2", 0), 0u) << old;
+
+  // A schedule: none yet (exit 1), then set, then a bad time (exit 1, field named).
+  EXPECT_EQ(hw({"notice", "schedule", "--school", "s1"}).exit_code, kRefused);
+  const auto set = ok({"notice", "schedule", "--school", "s1", "--at", "17:30"});
+  EXPECT_EQ(set.rfind("school s1 publishes its daily notice at 17:30 on school days", 0), 0u) << set;
+  const auto bad = hw({"notice", "schedule", "--school", "s1", "--at", "5pm"});
+  EXPECT_EQ(bad.exit_code, kRefused) << show(bad);
+  EXPECT_NE(bad.err.find("publish_time: must be a local time HH:MM"), std::string::npos) << show(bad);
+  EXPECT_EQ(ok({"notice", "schedule", "--school", "s1", "--off"}),
+            "school s1 does not publish automatically (time kept: 17:30)\n");
+  EXPECT_EQ(hw({"notice", "publish", "--school", "s1"}).exit_code, kUsage);
+  EXPECT_EQ(hw({"notice", "publish", "--school", "s1", "--date", "2026-11-17", "--week", "2026-W47"}).exit_code,
+            kUsage);
+
+  const auto csv = ok({"week", "--school", "s1", "--grade", "5", "--week", "2026-W47", "--csv"});
+  ASSERT_GE(csv.size(), 3u);
+  EXPECT_EQ(csv.substr(0, 3), "\xEF\xBB\xBF");
+  EXPECT_NE(csv.find("\r\n五年级1班,0,40,0,0,0,0,0,40,0,0.0\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\r\n五年级10班,0,70,0,0,0,0,0,70,1,0.0\r\n"), std::string::npos) << csv;
+}
+
+}  // namespace
+}  // namespace hwload::testing
