@@ -101,20 +101,28 @@ td.over{background:#f8d2d2;color:#8e1b1f;font-weight:600}
 td.rest{background:#eef0f2;color:#78838f}
 td.nhd{background:#e3eefa}
 .legend{font-size:.85rem;color:#55606e;margin:6px 0}
-.legend span{display:inline-block;width:.9em;height:.9em;border-radius:2px;vertical-align:-1px;margin:0 3px 0 8px}
+.legend .key{white-space:nowrap;margin-left:8px}
+.legend i{display:inline-block;width:.9em;height:.9em;border-radius:2px;vertical-align:-1px;margin-right:3px}
+.nw{white-space:nowrap}
+.day{white-space:nowrap;font-size:.8rem;font-weight:400}
+table.compact{font-size:.85rem}
+nav.grades{display:flex;flex-wrap:wrap;gap:6px 10px;margin:0 0 10px}
+nav.grades a{background:#fff;border-radius:4px;padding:2px 8px;text-decoration:none;white-space:nowrap}
 .bar{display:flex;align-items:center;gap:8px;margin:4px 0}
 .bar .label{width:4.5em;flex:none}
 .bar .track{flex:1;background:#edf0f3;border-radius:3px;height:14px;min-width:0}
 .bar .fill{background:#3f7fbf;height:14px;border-radius:3px}
 .bar .value{width:6.5em;flex:none;text-align:right;font-size:.88rem;color:#33404d}
 .nav{display:flex;justify-content:space-between;gap:8px;margin:10px 0}
+.nav a{white-space:nowrap}
 .breach h3{font-size:.98rem}
 .breach .detail{font-size:.92rem;color:#33404d}
 .sev-SERIOUS{color:#8e1b1f}.sev-BREACH{color:#b5282e}.sev-WARNING{color:#8a6d00}
 form.ack{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
 form.ack input{flex:1 1 8em;min-width:0;padding:6px;border:1px solid #c3cad2;border-radius:4px;font:inherit}
 form.ack button{padding:6px 14px;border:0;border-radius:4px;background:#1c5fa8;color:#fff;font:inherit}
-.heatmap{width:100%;max-width:720px;height:auto;display:block;background:#fff;border-radius:8px}
+.heatmap-box{background:#fff;border-radius:8px;padding:6px 0}
+.heatmap{width:100%;max-width:600px;height:auto;display:block;margin:0 auto}
 footer{color:#55606e;font-size:.85rem;margin:16px 0 8px}
 @page{size:A4;margin:12mm}
 @media print{
@@ -139,6 +147,48 @@ std::string page_head(const std::string& title) {
 }
 
 constexpr const char* kPageEnd = "</main>\n</body>\n</html>\n";
+
+// A legend entry: a colour swatch and its label, kept on one line.
+std::string key(const char* colour, const std::string& label) {
+  return std::string("<span class=\"key\"><i style=\"background:") + colour + "\"></i>" + label + "</span>";
+}
+
+// The cap a day's written homework is held to: none at all on the class's weekly
+// no-homework day (R3), else the profile's cap for the grade and day kind.
+int effective_cap(const pb::DayLoad& d) {
+  return d.no_homework_day() && d.day_kind() == pb::SCHOOL_DAY ? 0 : d.cap_minutes();
+}
+
+// Width of `text` in em, roughly: CJK characters are 1 em, ASCII about 0.6.
+double text_em(std::string_view text) {
+  double em = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      em += 0.6;
+    } else if (c >= 0xC0) {
+      em += 1.0;  // a lead byte: one wide character
+    }
+  }
+  return em;
+}
+
+// `text` cut to at most `max_em` em, with an ellipsis when cut (on UTF-8 boundaries).
+std::string fit_text(const std::string& text, double max_em) {
+  if (text_em(text) <= max_em) return text;
+  std::string out;
+  double em = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    const double w = c < 0x80 ? 0.6 : 1.0;
+    if (em + w > max_em - 1.0) break;
+    out.append(text, i, len);
+    em += w;
+    i += len;
+  }
+  return out + "…";
+}
 
 std::string notice_url(const pb::Notice& n, const std::string& notice_id) {
   return "/notices/" + escape_html(n.school_id()) + "/" + escape_html(notice_id);
@@ -202,7 +252,9 @@ std::string render_weekly_table(const pb::Notice& n) {
   if (n.classes().empty()) return "<p class=\"none\">本年级暂无班级。</p>\n";
   const auto& days = n.classes(0).days();
   std::string out = "<table>\n<thead><tr><th class=\"name\">班级</th>";
-  for (const auto& d : days) out += "<th>" + short_weekday(d.date()) + "<br>" + short_date(d.date()) + "</th>";
+  for (const auto& d : days) {
+    out += "<th>" + short_weekday(d.date()) + "<br><span class=\"day\">" + short_date(d.date()) + "</span></th>";
+  }
   out += "</tr>\n<tr><th class=\"name\">上限</th>";
   for (const auto& d : days) out += "<th>" + num(d.cap_minutes()) + "</th>";
   out += "</tr></thead>\n<tbody>\n";
@@ -216,16 +268,14 @@ std::string render_weekly_table(const pb::Notice& n) {
         cls = "rest";
       else if (d.no_homework_day())
         cls = "nhd";
-      out += "<td" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + ">" + num(d.written_minutes()) +
-             (d.no_homework_day() ? "<br><small>无作业日</small>" : "") + "</td>";
+      out +=
+          "<td" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + ">" + num(d.written_minutes()) + "</td>";
     }
     out += "</tr>\n";
   }
   out += "</tbody></table>\n";
-  out +=
-      "<p class=\"legend\">表中为各班每日必做书面作业的合计分钟数（教师预估）。"
-      "<span style=\"background:#e3eefa\"></span>无书面作业日 <span style=\"background:#eef0f2\"></span>非上学日 "
-      "<span style=\"background:#f8d2d2\"></span>超出上限</p>\n";
+  out += "<p class=\"legend\">表中为各班每日必做书面作业的合计分钟数（教师预估）。" + key("#e3eefa", "无书面作业日") +
+         key("#eef0f2", "非上学日") + key("#f8d2d2", "超出上限") + "</p>\n";
   return out;
 }
 
@@ -238,7 +288,7 @@ struct CellColour {
 
 // Colours by how close the planned minutes are to the cap.
 CellColour cell_colour(const pb::DayLoad& d) {
-  const int cap = d.cap_minutes();
+  const int cap = effective_cap(d);
   const int planned = d.planned_minutes();
   if (d.day_kind() != pb::SCHOOL_DAY && planned == 0) return {"#eceff1", "#78838f"};
   if (planned > cap) return planned * 4 > cap * 5 ? CellColour{"#c62828", "#ffffff"} : CellColour{"#f4a4a4", "#5b0f12"};
@@ -247,53 +297,60 @@ CellColour cell_colour(const pb::DayLoad& d) {
   return {"#ffd59e", "#5c3300"};
 }
 
+// The heatmap, sized so that at a phone's 366 px its smallest text stays at 12 px
+// or more: at most 420 units wide, no text under 14 units.
 std::string heatmap_svg(const WeekReview& r) {
   const auto& classes = r.week.classes();
-  constexpr int kLabel = 92, kCol = 60, kRow = 48, kHead = 46;
-  const int width = kLabel + 7 * kCol;
+  constexpr int kCol = 48, kRow = 48, kHead = 46, kFont = 14, kMaxLabel = 84;
+  double label_em = 3;
+  for (const auto& c : classes)
+    label_em = std::max(label_em, text_em(c.class_name().empty() ? c.class_id() : c.class_name()));
+  const int label = std::min(kMaxLabel, static_cast<int>(std::ceil(label_em * kFont)) + 6);
+  const int width = label + 7 * kCol;
   const int height = kHead + std::max(1, classes.size()) * kRow;
   std::string out =
-      "<svg class=\"heatmap\" role=\"img\" aria-label=\"各班每日书面作业分钟数热力图\" "
+      "<div class=\"heatmap-box\"><svg class=\"heatmap\" role=\"img\" aria-label=\"各班每日书面作业分钟数热力图\" "
       "xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
-      num(width) + " " + num(height) + "\" font-size=\"16\" font-family=\"Noto Sans CJK SC,sans-serif\">\n";
+      num(width) + " " + num(height) + "\" font-size=\"" + num(kFont) +
+      "\" font-family=\"Noto Sans CJK SC,sans-serif\">\n";
   if (!classes.empty()) {
     const auto& days = classes[0].days();
     for (int i = 0; i < days.size(); ++i) {
-      const int x = kLabel + i * kCol + kCol / 2;
-      out += "<text x=\"" + num(x) + "\" y=\"18\" text-anchor=\"middle\" font-weight=\"600\">" +
+      const int x = label + i * kCol + kCol / 2;
+      out += "<text x=\"" + num(x) + "\" y=\"18\" text-anchor=\"middle\" font-weight=\"600\" font-size=\"15\">" +
              short_weekday(days[i].date()) + "</text><text x=\"" + num(x) +
-             "\" y=\"38\" text-anchor=\"middle\" fill=\"#55606e\" font-size=\"14\">" + short_date(days[i].date()) +
-             "</text>\n";
+             "\" y=\"38\" text-anchor=\"middle\" fill=\"#55606e\">" + short_date(days[i].date()) + "</text>\n";
     }
   }
   for (int row = 0; row < classes.size(); ++row) {
     const auto& c = classes[row];
+    const std::string name = c.class_name().empty() ? c.class_id() : c.class_name();
     const int y = kHead + row * kRow;
-    out += "<text x=\"2\" y=\"" + num(y + kRow / 2 + 6) + "\" font-size=\"15\">" +
-           escape_html(c.class_name().empty() ? c.class_id() : c.class_name()) + "</text>\n";
+    out += "<text x=\"2\" y=\"" + num(y + kRow / 2 + 5) + "\">" +
+           escape_html(fit_text(name, static_cast<double>(label - 6) / kFont)) + "</text>\n";
     for (int i = 0; i < c.days().size(); ++i) {
       const pb::DayLoad& d = c.days(i);
       const CellColour colour = cell_colour(d);
-      const int x = kLabel + i * kCol;
+      const int x = label + i * kCol;
       const bool no_homework_day = d.no_homework_day() && d.day_kind() == pb::SCHOOL_DAY;
-      out += "<g><title>" + escape_html(c.class_name()) + " " + d.date() + "：计划 " + num(d.planned_minutes()) +
-             " 分钟，上限 " + num(d.cap_minutes()) + " 分钟" +
+      out += "<g><title>" + escape_html(name) + " " + d.date() + "：计划 " + num(d.planned_minutes()) + " 分钟，上限 " +
+             num(effective_cap(d)) + " 分钟" + (no_homework_day ? "（无书面作业日）" : "") +
              (d.students_reported() > 0 ? "，实测均值 " + fixed1(d.measured_mean_minutes()) + " 分钟" : "") +
              "</title><rect x=\"" + num(x + 2) + "\" y=\"" + num(y + 2) + "\" width=\"" + num(kCol - 4) +
              "\" height=\"" + num(kRow - 4) + "\" rx=\"4\" fill=\"" + colour.fill + "\"/>";
       const bool rest = d.day_kind() != pb::SCHOOL_DAY && d.planned_minutes() == 0;
-      out += "<text x=\"" + num(x + kCol / 2) + "\" y=\"" + num(y + 25) +
-             "\" text-anchor=\"middle\" font-weight=\"600\" font-size=\"19\" fill=\"" + colour.text + "\">" +
-             (rest ? std::string("休") : num(d.planned_minutes())) + "</text>";
       std::string note;
       if (d.students_reported() > 0) {
         note = "实测" + num(static_cast<long long>(std::lround(d.measured_mean_minutes())));
       } else if (no_homework_day) {
-        note = "无作业日";
+        note = "无作业";
       }
+      out += "<text x=\"" + num(x + kCol / 2) + "\" y=\"" + num(y + (note.empty() ? 30 : 24)) +
+             "\" text-anchor=\"middle\" font-weight=\"600\" font-size=\"17\" fill=\"" + colour.text + "\">" +
+             (rest ? std::string("休") : num(d.planned_minutes())) + "</text>";
       if (!note.empty()) {
-        out += "<text x=\"" + num(x + kCol / 2) + "\" y=\"" + num(y + 41) +
-               "\" text-anchor=\"middle\" font-size=\"12\" fill=\"" + colour.text + "\">" + note + "</text>";
+        out += "<text x=\"" + num(x + kCol / 2) + "\" y=\"" + num(y + 41) + "\" text-anchor=\"middle\" fill=\"" +
+               colour.text + "\">" + note + "</text>";
       }
       if (no_homework_day) {
         out += "<rect x=\"" + num(x + 3) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(kCol - 6) + "\" height=\"" +
@@ -301,13 +358,13 @@ std::string heatmap_svg(const WeekReview& r) {
                "\" rx=\"3\" fill=\"none\" stroke=\"#1c5fa8\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>";
       }
       if (!d.breaches().empty()) {
-        out += "<circle cx=\"" + num(x + kCol - 10) + "\" cy=\"" + num(y + 10) +
-               "\" r=\"5\" fill=\"#8e1b1f\" stroke=\"#fff\"/>";
+        out += "<circle cx=\"" + num(x + kCol - 9) + "\" cy=\"" + num(y + 9) +
+               "\" r=\"4.5\" fill=\"#8e1b1f\" stroke=\"#fff\"/>";
       }
       out += "</g>\n";
     }
   }
-  return out + "</svg>\n";
+  return out + "</svg></div>\n";
 }
 
 std::string subject_shares(const WeekReview& r) {
@@ -336,8 +393,8 @@ std::string subject_shares(const WeekReview& r) {
 
 std::string measured_vs_planned(const WeekReview& r) {
   std::string out =
-      "<table>\n<thead><tr><th class=\"name\">班级</th><th>有反馈天数</th><th>计划合计</th><th>实测均值合计</th>"
-      "<th>超时人次</th></tr></thead>\n<tbody>\n";
+      "<table class=\"compact\">\n<thead><tr><th class=\"name\">班级</th><th>反馈天数</th><th>计划</th>"
+      "<th>实测均值</th><th>超时人次</th></tr></thead>\n<tbody>\n";
   for (const auto& c : r.week.classes()) {
     int days = 0, planned = 0, over = 0;
     double measured = 0;
@@ -359,8 +416,30 @@ std::string measured_vs_planned(const WeekReview& r) {
   }
   out +=
       "</tbody></table>\n<p "
-      "class=\"legend\">只比较有学生反馈的日子：计划为教师预估，实测为学生反馈用时的平均值之和。</p>\n";
+      "class=\"legend\">只比较有学生反馈的日子：计划为教师预估的分钟数之和，实测为学生反馈用时的平均值之和；"
+      "超时人次为当日总用时超过上限的学生人次。</p>\n";
   return out;
+}
+
+// What a breach means, in a sentence for the grade leader.
+std::string breach_summary(const pb::Breach& b) {
+  const std::string load = num(b.load_minutes()), cap = num(b.cap_minutes());
+  switch (b.kind()) {
+    case pb::PLANNED_OVER_CAP:
+      return "教师预估的书面作业共 " + load + " 分钟，超过 " + cap + " 分钟的上限。";
+    case pb::MEASURED_OVER_CAP:
+      return "学生反馈的平均用时为 " + load + " 分钟，超过 " + cap + " 分钟的上限。";
+    case pb::WRITTEN_FORBIDDEN:
+      return "一、二年级不应布置书面家庭作业，当日布置了 " + load + " 分钟。";
+    case pb::NO_HOMEWORK_DAY:
+      return "本周的无书面作业日布置了书面作业，或本周没有一天不布置书面作业。";
+    case pb::BANNED_PRACTICE:
+      return "作业要求家长批改、布置给家长、学生自批自改，或为惩罚性、重复性作业。";
+    case pb::REPEATED:
+      return "短期内多次超出上限，已升级为严重。";
+    default:
+      return "";
+  }
 }
 
 std::string breach_card(const pb::Breach& b, const std::map<std::string, std::string>& class_names) {
@@ -371,8 +450,12 @@ std::string breach_card(const pb::Breach& b, const std::map<std::string, std::st
   if (b.cap_minutes() > 0 || b.load_minutes() > 0) {
     out += " · " + num(b.load_minutes()) + " / " + num(b.cap_minutes()) + " 分钟";
   }
-  out += "</p>\n";
-  if (!b.detail().empty()) out += "<p class=\"detail\">" + escape_html(b.detail()) + "</p>\n";
+  out += "</p>\n<p class=\"detail\">" + breach_summary(b) + "</p>\n";
+  // The rule's own words name the assignments (banned practice) or the dates
+  // (repeated); other kinds say nothing the summary does not.
+  if ((b.kind() == pb::BANNED_PRACTICE || b.kind() == pb::REPEATED) && !b.detail().empty()) {
+    out += "<p class=\"sub\">" + escape_html(b.detail()) + "</p>\n";
+  }
   if (!b.acknowledged_by().empty()) {
     out += "<p class=\"sub\">已确认：" + escape_html(b.acknowledged_by()) +
            (b.note().empty() ? "" : "（" + escape_html(b.note()) + "）") + "</p>\n";
@@ -518,9 +601,10 @@ std::string render_notice_page(const pb::Notice& n, const PageOptions& options) 
   const std::string school = n.school_name().empty() ? n.school_id() : n.school_name();
   std::string out = page_head(school + " " + notice_title(n));
   out += "<header class=\"page\">\n<h1>" + escape_html(school) + "</h1>\n<p><b>" + escape_html(notice_title(n)) +
-         "</b></p>\n<p class=\"sub\">第 " + num(n.version()) + " 版 · 发布于 " +
-         local_time(n.published_at(), options.utc_offset_minutes) +
-         (n.district().empty() ? "" : " · " + escape_html(n.district())) + "</p>\n";
+         "</b></p>\n<p class=\"sub\"><span class=\"nw\">第 " + num(n.version()) +
+         " 版</span> · <span class=\"nw\">发布于 " + local_time(n.published_at(), options.utc_offset_minutes) +
+         "</span>" + (n.district().empty() ? "" : " · <span class=\"nw\">" + escape_html(n.district()) + "</span>") +
+         "</p>\n";
   if (n.latest_version() > n.version() && !n.latest_notice_id().empty()) {
     out += "<p class=\"notice-newer\">本公示已有更新的版本（第 " + num(n.latest_version()) + " 版）：<a href=\"" +
            notice_url(n, n.latest_notice_id()) + "\">查看最新版本</a></p>\n";
@@ -528,10 +612,21 @@ std::string render_notice_page(const pb::Notice& n, const PageOptions& options) 
   out += "</header>\n";
   if (n.classes().empty()) out += "<p class=\"card none\">暂无班级。</p>\n";
   if (is_daily(n)) {
-    // Classes arrive ordered by grade: one section (and one printed sheet) per grade.
+    // Classes arrive ordered by grade: one section (and one printed sheet) per grade,
+    // with links to each on a phone.
+    std::vector<int> grades;
+    for (const auto& c : n.classes()) {
+      if (grades.empty() || grades.back() != c.grade()) grades.push_back(c.grade());
+    }
+    if (grades.size() > 1) {
+      out += "<nav class=\"grades noprint\">";
+      for (const int g : grades) out += "<a href=\"#grade-" + num(g) + "\">" + grade_label(g) + "</a>";
+      out += "</nav>\n";
+    }
     for (int i = 0; i < n.classes().size();) {
       const int grade = n.classes(i).grade();
-      out += "<section class=\"grade\">\n<h2>" + grade_label(grade) + "</h2>\n<div class=\"classes\">\n";
+      out += "<section class=\"grade\" id=\"grade-" + num(grade) + "\">\n<h2>" + grade_label(grade) +
+             "</h2>\n<div class=\"classes\">\n";
       for (; i < n.classes().size() && n.classes(i).grade() == grade; ++i) out += render_daily_class(n.classes(i));
       out += "</div>\n</section>\n";
     }
@@ -569,14 +664,16 @@ std::string render_week_review(const WeekReview& r) {
   std::string out = page_head(school + " " + grade + " " + r.week.week() + " 作业周报");
   std::string range;
   if (!r.week.classes().empty() && r.week.classes(0).days_size() == 7) {
-    range = " · " + long_date(r.week.classes(0).days(0).date()) + " 至 " + long_date(r.week.classes(0).days(6).date());
+    range = " · <span class=\"nw\">" + long_date(r.week.classes(0).days(0).date()) + "</span> 至 <span class=\"nw\">" +
+            long_date(r.week.classes(0).days(6).date()) + "</span>";
   }
-  out += "<header class=\"page\"><h1>" + escape_html(school) + " · " + grade + "</h1><p class=\"sub\">作业周报 " +
-         escape_html(r.week.week()) + range + "</p></header>\n";
-  out += "<nav class=\"nav\"><a href=\"" + review_url(r, r.previous_week) + "\">← 上一周 " +
-         escape_html(r.previous_week) + "</a><a href=\"" + review_url(r, r.week.week()) +
-         ".csv\">导出 Excel（CSV）</a><a href=\"" + review_url(r, r.next_week) + "\">下一周 " +
-         escape_html(r.next_week) + " →</a></nav>\n";
+  out += "<header class=\"page\"><h1>" + escape_html(school) + " · <span class=\"nw\">" + grade +
+         "</span></h1><p class=\"sub\"><span class=\"nw\">作业周报 " + escape_html(r.week.week()) + "</span>" + range +
+         "</p></header>\n";
+  out += "<nav class=\"nav\"><a href=\"" + review_url(r, r.previous_week) + "\" title=\"" +
+         escape_html(r.previous_week) + "\">← 上一周</a><a href=\"" + review_url(r, r.week.week()) +
+         ".csv\">导出 CSV</a><a href=\"" + review_url(r, r.next_week) + "\" title=\"" + escape_html(r.next_week) +
+         "\">下一周 →</a></nav>\n";
 
   out += "<h2>各班每日书面作业（分钟）</h2>\n";
   if (r.week.classes().empty()) {
@@ -586,18 +683,16 @@ std::string render_week_review(const WeekReview& r) {
     out += heatmap_svg(r);
     std::string caps;
     for (const auto& d : first) {
-      if (d.day_kind() == pb::SCHOOL_DAY) {
+      if (d.day_kind() == pb::SCHOOL_DAY && !d.no_homework_day()) {
         caps = num(d.cap_minutes());
         break;
       }
     }
     out += "<p class=\"legend\">格中为预估的必做书面作业分钟数" +
-           (caps.empty() ? std::string() : "，上学日上限 " + caps + " 分钟") +
-           "。<span style=\"background:#d7efd9\"></span>≤60% <span style=\"background:#fff1b8\"></span>≤85% "
-           "<span style=\"background:#ffd59e\"></span>接近上限 <span style=\"background:#f4a4a4\"></span>超出 "
-           "<span style=\"background:#c62828\"></span>超出25%以上 <span style=\"background:#eceff1\"></span>非上学日；"
-           "红点表示有未处理的违规" +
-           (r.no_homework_weekday ? "，虚线框为本年级的无书面作业日（" + weekday_label(r.no_homework_weekday) + "）"
+           (caps.empty() ? std::string() : "，上学日上限 " + caps + " 分钟") + "。" + key("#d7efd9", "≤60%") +
+           key("#fff1b8", "≤85%") + key("#ffd59e", "接近上限") + key("#f4a4a4", "超出") +
+           key("#c62828", "超出25%以上") + key("#eceff1", "非上学日") + "红点：有未处理的违规" +
+           (r.no_homework_weekday ? "；虚线框：无书面作业日（" + weekday_label(r.no_homework_weekday) + "）"
                                   : std::string()) +
            "。</p>\n";
   }
@@ -624,7 +719,7 @@ std::string render_week_csv(const WeekReview& r) {
   out += "," + csv_field("本周合计") + "," + csv_field("超出上限天数") + "," + csv_field("实测均值合计") + "\r\n";
   if (!classes.empty()) {
     out += csv_field("上限（分钟）");
-    for (const auto& d : classes[0].days()) out += "," + num(d.cap_minutes());
+    for (const auto& d : classes[0].days()) out += "," + num(effective_cap(d));
     out += ",,,\r\n";
   }
   for (const auto& c : classes) {
@@ -634,7 +729,7 @@ std::string render_week_csv(const WeekReview& r) {
     for (const auto& d : c.days()) {
       out += "," + num(d.planned_minutes());
       total += d.planned_minutes();
-      if (d.planned_minutes() > d.cap_minutes()) ++over_days;
+      if (d.planned_minutes() > effective_cap(d)) ++over_days;
       measured += d.measured_mean_minutes();
     }
     out += "," + num(total) + "," + num(over_days) + "," + fixed1(measured) + "\r\n";
