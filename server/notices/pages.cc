@@ -691,7 +691,7 @@ std::string render_week_review(const WeekReview& r) {
     out += "<p class=\"legend\">格中为预估的必做书面作业分钟数" +
            (caps.empty() ? std::string() : "，上学日上限 " + caps + " 分钟") + "。" + key("#d7efd9", "≤60%") +
            key("#fff1b8", "≤85%") + key("#ffd59e", "接近上限") + key("#f4a4a4", "超出") +
-           key("#c62828", "超出25%以上") + key("#eceff1", "非上学日") + "红点：有未处理的违规" +
+           key("#c62828", "超出25%以上") + key("#eceff1", "非上学日") + "；红点：有未处理的违规" +
            (r.no_homework_weekday ? "；虚线框：无书面作业日（" + weekday_label(r.no_homework_weekday) + "）"
                                   : std::string()) +
            "。</p>\n";
