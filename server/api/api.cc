@@ -299,7 +299,9 @@ void Api::add_notice_routes() {
     if (!body.is_ok()) return http::respond_error(req, body.status());
     auto published = svc.publish_notice(p.at("school_id"), *body);
     if (!published.is_ok()) return http::respond_error(req, published.status());
-    Response res = http::respond(req, published->notice, published->created ? 201 : 200);
+    // 200 either way, as every route of the contract answers; a new version also
+    // carries its address in Location.
+    Response res = http::respond(req, published->notice);
     if (published->created) {
       res.headers.emplace_back("Location",
                                "/v1/schools/" + p.at("school_id") + "/notices/" + published->notice.notice_id());

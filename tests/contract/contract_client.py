@@ -90,6 +90,23 @@ def run(base):
     call(base, "GET", "/v1/alerts?limit=10")
     call(base, "GET", "/v1/schools/nope/classes/c7/load?from=2026-11-17&to=2026-11-17", expect=404)
 
+    # Disclosure notices: a daily one (`date`), a weekly one (`week` + `grade`), the
+    # Notice again by id, and its public HTML page.
+    notice = call(base, "POST", "/v1/schools/py1/notices", {"date": "2026-11-17"})
+    assert notice["schoolId"] == "py1" and notice["date"] == "2026-11-17" and notice["version"] >= 1, notice
+    titles = [a["title"] for c in notice["classes"] for d in c["days"] for a in d["assignments"]]
+    assert titles == ["数学 homework"], titles  # p2 was withdrawn
+    assert "s01" not in json.dumps(notice), notice  # never a student
+    again = call(base, "GET", "/v1/schools/py1/notices/" + notice["noticeId"])
+    assert again["noticeId"] == notice["noticeId"] and again["classes"] == notice["classes"], again
+    weekly = call(base, "POST", "/v1/schools/py1/notices", {"week": "2026-W47", "grade": 7})
+    assert weekly["week"] == "2026-W47" and len(weekly["classes"][0]["days"]) == 7, weekly
+    call(base, "POST", "/v1/schools/py1/notices", {"week": "2026-W47"}, expect=400)
+    with urllib.request.urlopen(base + notice["htmlUrl"], timeout=30) as res:
+        page = res.read().decode()
+        assert res.status == 200 and res.headers["Content-Type"].startswith("text/html"), res.headers
+    assert 'lang="zh-CN"' in page and "数学 homework" in page and "<script" not in page, page[:500]
+
 
 if __name__ == "__main__":
     main()
