@@ -462,7 +462,7 @@ std::string breach_card(const pb::Breach& b, const std::map<std::string, std::st
   }
   out += "<form class=\"ack\" method=\"post\" action=\"/ui/breaches/" + escape_html(b.breach_id()) +
          "/acknowledge\"><input name=\"acknowledged_by\" maxlength=\"100\" placeholder=\"确认人\" "
-         "aria-label=\"确认人\"><input name=\"note\" maxlength=\"1000\" placeholder=\"处理说明\" "
+         "aria-label=\"确认人\"><input name=\"note\" maxlength=\"2000\" placeholder=\"处理说明\" "
          "aria-label=\"处理说明\"><button type=\"submit\">确认知悉</button></form>\n";
   return out + "</article>\n";
 }

@@ -132,6 +132,10 @@ CREATE TRIGGER notices_are_immutable BEFORE UPDATE ON notices
   BEGIN SELECT RAISE(ABORT, 'a published notice cannot be changed'); END;
 CREATE TRIGGER notices_are_kept BEFORE DELETE ON notices
   BEGIN SELECT RAISE(ABORT, 'a published notice cannot be deleted'); END;
+CREATE TRIGGER notices_are_never_replaced BEFORE INSERT ON notices
+  WHEN EXISTS (SELECT 1 FROM notices WHERE notice_id = NEW.notice_id
+               OR (school_id = NEW.school_id AND subject = NEW.subject AND version = NEW.version))
+  BEGIN SELECT RAISE(ABORT, 'a published notice cannot be replaced'); END;
 CREATE TABLE notice_schedules(
   school_id TEXT PRIMARY KEY REFERENCES schools(school_id),
   publish_time TEXT NOT NULL,

@@ -78,7 +78,8 @@ TEST(Pages, DailyNoticeHasOneSectionPerGradeAndMarksTheClassOverItsCap) {
   EXPECT_TRUE(contains(page, "<html lang=\"zh-CN\">"));
   EXPECT_TRUE(contains(page, "name=\"viewport\""));
   EXPECT_TRUE(contains(page, "@page{size:A4"));
-  EXPECT_EQ(count(page, "<section class=\"grade\">"), 2);
+  EXPECT_EQ(count(page, "<section class=\"grade\""), 2);
+  EXPECT_TRUE(contains(page, "<a href=\"#grade-5\">五年级</a>"));
   EXPECT_TRUE(contains(page, "<h2>三年级</h2>"));
   EXPECT_TRUE(contains(page, "<h2>五年级</h2>"));
   EXPECT_TRUE(contains(page, "书面作业 75 分钟 / 上限 60 分钟"));
@@ -150,10 +151,10 @@ TEST(Pages, WeeklyNoticeIsAClassesByDaysTable) {
   }
   const std::string page = render_notice_page(n);
   EXPECT_TRUE(contains(page, "五年级 · 2026-W47 周汇总"));
-  EXPECT_TRUE(contains(page, "<th>周一<br>11/16</th>"));
-  EXPECT_TRUE(contains(page, "<th>周日<br>11/22</th>"));
+  EXPECT_TRUE(contains(page, "<th>周一<br><span class=\"day\">11/16</span></th>"));
+  EXPECT_TRUE(contains(page, "<th>周日<br><span class=\"day\">11/22</span></th>"));
   EXPECT_TRUE(contains(page, "<td class=\"over\">75</td>"));
-  EXPECT_TRUE(contains(page, "<td class=\"nhd\">0<br><small>无作业日</small></td>"));
+  EXPECT_TRUE(contains(page, "<td class=\"nhd\">0</td>"));
   EXPECT_EQ(count(page, "<td class=\"rest\">0</td>"), 2);
 }
 
