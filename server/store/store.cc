@@ -829,16 +829,24 @@ std::vector<StoredNotice> Store::notices(const std::string& school_id, int limit
   return out;
 }
 
-std::optional<pb::NoticeSchedule> Store::notice_schedule(const std::string& school_id) {
-  Stmt& s = db_->prepare(
-      "SELECT school_id, publish_time, enabled, last_published_date FROM notice_schedules WHERE school_id = ?");
-  s.bind(1, school_id);
-  if (!s.step()) return std::nullopt;
+namespace {
+// A row of SELECT school_id, publish_time, enabled, last_published_date.
+pb::NoticeSchedule read_schedule(const Stmt& s) {
   pb::NoticeSchedule out;
   out.set_school_id(s.text(0));
   out.set_publish_time(s.text(1));
   out.set_enabled(s.boolean(2));
   out.set_last_published_date(s.text(3));
+  return out;
+}
+}  // namespace
+
+std::optional<pb::NoticeSchedule> Store::notice_schedule(const std::string& school_id) {
+  Stmt& s = db_->prepare(
+      "SELECT school_id, publish_time, enabled, last_published_date FROM notice_schedules WHERE school_id = ?");
+  s.bind(1, school_id);
+  if (!s.step()) return std::nullopt;
+  pb::NoticeSchedule out = read_schedule(s);
   s.reset();
   return out;
 }
@@ -848,13 +856,7 @@ std::vector<pb::NoticeSchedule> Store::enabled_notice_schedules() {
       "SELECT school_id, publish_time, enabled, last_published_date FROM notice_schedules WHERE enabled = 1 "
       "ORDER BY school_id");
   std::vector<pb::NoticeSchedule> out;
-  while (s.step()) {
-    pb::NoticeSchedule& n = out.emplace_back();
-    n.set_school_id(s.text(0));
-    n.set_publish_time(s.text(1));
-    n.set_enabled(s.boolean(2));
-    n.set_last_published_date(s.text(3));
-  }
+  while (s.step()) out.push_back(read_schedule(s));
   return out;
 }
 

@@ -26,6 +26,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "support/process.h"
+
 namespace hwload::testing::cdp {
 namespace {
 
@@ -38,20 +40,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxKeptEvents = 1000;
 constexpr std::size_t kMaxMessageBytes = 128 * 1024 * 1024;  // full-page screenshots are large
 constexpr char kListening[] = "DevTools listening on ";
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<char*> c_args(std::vector<std::string>& v) {
-  std::vector<char*> out;
-  for (auto& s : v) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 std::string truncated(const std::string& text, std::size_t limit = 600) {
   return text.size() <= limit ? text : text.substr(0, limit) + "...";
@@ -207,7 +195,7 @@ Browser::Browser(const std::string& binary, std::chrono::seconds timeout) {
 
   const auto deadline = Clock::now() + timeout;
   while (websocket_url_.empty()) {
-    const std::string log_text = slurp(log_path);
+    const std::string log_text = read_file(log_path.string());
     if (const auto at = log_text.find(kListening); at != std::string::npos) {
       const auto end = log_text.find('\n', at);
       if (end != std::string::npos) {
@@ -239,7 +227,7 @@ Browser::~Browser() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-std::string Browser::log() const { return slurp(dir_ / "chromium.log"); }
+std::string Browser::log() const { return read_file((dir_ / "chromium.log").string()); }
 
 void Browser::kill_all() {
   if (pid_ <= 0) return;

@@ -143,22 +143,6 @@ std::string header(const RawResponse& r, const std::string& lower_name) {
   return it == r.headers.end() ? std::string() : it->second;
 }
 
-// The seeded school s1 (c2, c5, c8) with class names, and a second grade-5 class.
-void seed_named_school(client::Client& c, const std::string& profile = "national") {
-  seed_school(c, profile);
-  for (auto [id, grade, name] : {std::tuple{"c2", 2, "二年级（1）班"}, std::tuple{"c5", 5, "五年级（1）班"},
-                                 std::tuple{"c5b", 5, "五年级（2）班"}, std::tuple{"c8", 8, "八年级（1）班"}}) {
-    pb::Class k;
-    k.set_school_id("s1");
-    k.set_class_id(id);
-    k.set_grade(grade);
-    k.set_name(name);
-    k.set_student_count(40);
-    auto r = c.put_class(k);
-    ASSERT_TRUE(r.ok()) << r.error().to_string();
-  }
-}
-
 void put_class(client::Client& c, const std::string& id, int grade, const std::string& name) {
   pb::Class k;
   k.set_school_id("s1");
@@ -168,6 +152,15 @@ void put_class(client::Client& c, const std::string& id, int grade, const std::s
   k.set_student_count(40);
   auto r = c.put_class(k);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
+}
+
+// The seeded school s1 (c2, c5, c8) with class names, and a second grade-5 class.
+void seed_named_school(client::Client& c, const std::string& profile = "national") {
+  seed_school(c, profile);
+  for (auto [id, grade, name] : {std::tuple{"c2", 2, "二年级（1）班"}, std::tuple{"c5", 5, "五年级（1）班"},
+                                 std::tuple{"c5b", 5, "五年级（2）班"}, std::tuple{"c8", 8, "八年级（1）班"}}) {
+    put_class(c, id, grade, name);
+  }
 }
 
 void put_calendar(client::Client& c, int no_homework_weekday, const std::map<std::string, pb::DayKind>& days = {}) {

@@ -12,10 +12,8 @@
 #include <thread>
 
 namespace hwload::testing {
-namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -28,7 +26,7 @@ std::vector<char*> c_args(std::vector<std::string>& v) {
   return out;
 }
 
-}  // namespace
+namespace {}  // namespace
 
 CommandResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
   char out_tmpl[] = "/tmp/hwload-run-out-XXXXXX";
@@ -53,8 +51,8 @@ CommandResult run(const std::vector<std::string>& argv, const std::vector<std::s
   close(err_fd);
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out_tmpl);
-  r.err = slurp(err_tmpl);
+  r.out = read_file(out_tmpl);
+  r.err = read_file(err_tmpl);
   unlink(out_tmpl);
   unlink(err_tmpl);
   return r;
@@ -123,6 +121,6 @@ int ServerProcess::wait_exit(std::chrono::seconds timeout) {
   return -1;
 }
 
-std::string ServerProcess::log() const { return slurp(log_path_); }
+std::string ServerProcess::log() const { return read_file(log_path_); }
 
 }  // namespace hwload::testing

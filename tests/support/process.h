@@ -15,6 +15,11 @@ struct CommandResult {
   std::string err;
 };
 
+// The whole file (empty when it cannot be read).
+std::string read_file(const std::string& path);
+// argv for execv: pointers into `v`, then a null.
+std::vector<char*> c_args(std::vector<std::string>& v);
+
 // Runs argv[0] with the arguments, waits, and captures stdout and stderr.
 CommandResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
 
