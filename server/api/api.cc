@@ -36,10 +36,11 @@ std::string param(const Request& req, const std::string& name) {
 }
 
 // An integer query parameter; `fallback` when absent.
-StatusOr<int> int_param(const Request& req, const std::string& name, int fallback) {
+template <typename Int = int>
+StatusOr<Int> int_param(const Request& req, const std::string& name, Int fallback) {
   auto it = req.query.find(name);
   if (it == req.query.end() || it->second.empty()) return fallback;
-  int v = 0;
+  Int v = 0;
   const auto& s = it->second;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || ptr != s.data() + s.size()) return Status::invalid(name, "must be an integer");
@@ -311,7 +312,9 @@ void Api::add_notice_routes() {
   r.add("GET", "/v1/schools/{school_id}/notices", [&svc](const Request& req, const Params& p) {
     auto limit = int_param(req, "limit", 100);
     if (!limit.is_ok()) return http::respond_error(req, limit.status());
-    return reply(req, svc.list_notices(p.at("school_id"), *limit));
+    auto before = int_param<int64_t>(req, "before", 0);
+    if (!before.is_ok()) return http::respond_error(req, before.status());
+    return reply(req, svc.list_notices(p.at("school_id"), *limit, *before));
   });
   r.add("GET", "/v1/schools/{school_id}/notices/{notice_id}", [&svc](const Request& req, const Params& p) {
     return reply(req, svc.get_notice(p.at("school_id"), p.at("notice_id")));
@@ -324,19 +327,22 @@ void Api::add_notice_routes() {
   r.add("GET", "/v1/schools/{school_id}/notice-schedule",
         [&svc](const Request& req, const Params& p) { return reply(req, svc.get_notice_schedule(p.at("school_id"))); });
 
-  r.add("GET", "/notices/{school_id}", [&svc, page_options](const Request&, const Params& p) {
+  r.add("GET", "/notices/{school_id}", [&svc, page_options](const Request& req, const Params& p) {
     auto school = svc.get_school(p.at("school_id"));
     if (!school.is_ok()) return html_error(school.status());
-    auto list = svc.list_notices(p.at("school_id"), 200);
+    auto before = int_param<int64_t>(req, "before", 0);
+    if (!before.is_ok()) return html_error(before.status());
+    auto list = svc.list_notices(p.at("school_id"), 50, *before);
     if (!list.is_ok()) return html_error(list.status());
-    std::vector<pb::Notice> notices(list->notices().begin(), list->notices().end());
-    return html(notices::render_notice_index(*school, notices, page_options));
+    return html(notices::render_notice_index(*school, *list, page_options));
   });
   r.add("GET", "/notices/{school_id}/{notice_id}", [&svc, page_options](const Request&, const Params& p) {
     auto notice = svc.get_notice(p.at("school_id"), p.at("notice_id"));
     if (!notice.is_ok()) return html_error(notice.status());
     Response res = html(notices::render_notice_page(*notice, page_options));
-    res.headers.emplace_back("Cache-Control", "public, max-age=60");
+    // Revalidated on every view: an older version's page changes when a newer one
+    // is published (it says so).
+    res.headers.emplace_back("Cache-Control", "no-cache");
     return res;
   });
 

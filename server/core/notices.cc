@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "core/service.h"
 #include "core/validate.h"
@@ -93,8 +94,10 @@ pb::NoticeClass Service::notice_class(const SchoolContext& ctx, const pb::Class&
       day.set_no_homework_day(true);
       day.set_cap_minutes(0);
     } else if (!fixed_day && profile.no_homework_applies(klass.grade()) && to - from == 6 && !flexible_day_found &&
-               kind == analytics::DayKind::kSchoolDay && written == 0) {
-      // Any one school day of the week (R3, flexible): the week's first day kept free.
+               kind == analytics::DayKind::kSchoolDay && written == 0 && d < today()) {
+      // Any one school day of the week (R3, flexible): the week's first day that was
+      // kept free. Only days already past: a snapshot must not name a day that can
+      // still get homework.
       day.set_no_homework_day(true);
       flexible_day_found = true;
     }
@@ -158,6 +161,11 @@ StatusOr<PublishedNotice> Service::publish_notice(const std::string& school_id, 
   for (const auto& klass : store_.classes(school_id, daily ? 0 : req.grade())) {
     *notice.add_classes() = notice_class(*ctx, klass, from, to, daily);
   }
+  if (notice.classes().empty()) {
+    return daily ? Status::invalid("school_id", "school " + school_id + " has no registered classes to disclose")
+                 : Status::invalid("grade", "grade " + std::to_string(req.grade()) + " of school " + school_id +
+                                                " has no registered classes to disclose");
+  }
   PublishedNotice out = publish_snapshot(std::move(notice), subject);
   if (out.created) tx.commit();
   return out;
@@ -166,28 +174,40 @@ StatusOr<PublishedNotice> Service::publish_notice(const std::string& school_id, 
 StatusOr<pb::Notice> Service::get_notice(const std::string& school_id, const std::string& notice_id) {
   auto stored = store_.notice(school_id, notice_id);
   if (!stored) return unknown_notice(school_id, notice_id);
-  const auto latest = store_.latest_notice(school_id, stored->subject);
-  stored->notice.set_latest_version(latest ? latest->version() : stored->notice.version());
-  stored->notice.set_latest_notice_id(latest ? latest->notice_id() : stored->notice.notice_id());
+  const auto latest = store_.latest_notice_version(school_id, stored->subject);
+  stored->notice.set_latest_version(latest ? latest->first : stored->notice.version());
+  stored->notice.set_latest_notice_id(latest ? latest->second : stored->notice.notice_id());
   return std::move(stored->notice);
 }
 
-StatusOr<pb::NoticeList> Service::list_notices(const std::string& school_id, int limit) {
+StatusOr<pb::NoticeList> Service::list_notices(const std::string& school_id, int limit, int64_t before) {
   if (limit < 1 || limit > options_.max_list) {
     return Status::invalid("limit", "must be between 1 and " + std::to_string(options_.max_list));
   }
+  if (before < 0) return Status::invalid("before", "must be a next_before from an earlier page");
   if (!store_.school(school_id)) return load_school(school_id).status();
   pb::NoticeList out;
-  // Newest first: the first row of each subject is its latest version.
-  std::map<std::string, std::pair<int, std::string>> latest;
-  for (auto& stored : store_.notices(school_id, limit)) {
+  const auto headers = store_.notice_headers(school_id, before, limit + 1);
+  for (size_t i = 0; i < headers.size() && i < static_cast<size_t>(limit); ++i) {
+    const store::NoticeHeader& h = headers[i];
     pb::Notice& n = *out.add_notices();
-    n = std::move(stored.notice);
-    n.clear_classes();
-    const auto [it, inserted] = latest.try_emplace(stored.subject, n.version(), n.notice_id());
-    n.set_latest_version(it->second.first);
-    n.set_latest_notice_id(it->second.second);
+    n.set_notice_id(h.notice_id);
+    n.set_school_id(school_id);
+    // The subject says what the notice is of: "D:<date>" or "W:<week>:<grade>".
+    if (h.subject.rfind("D:", 0) == 0) {
+      n.set_date(h.subject.substr(2));
+    } else if (const auto colon = h.subject.rfind(':'); h.subject.rfind("W:", 0) == 0 && colon > 2) {
+      n.set_week(h.subject.substr(2, colon - 2));
+      n.set_grade(std::atoi(h.subject.c_str() + colon + 1));
+    }
+    n.set_version(h.version);
+    n.set_published_at(h.published_at);
+    n.set_published_by(h.published_by);
+    n.set_html_url(options_.public_url + "/notices/" + school_id + "/" + h.notice_id);
+    n.set_latest_version(h.latest_version);
+    n.set_latest_notice_id(h.latest_notice_id);
   }
+  if (headers.size() > static_cast<size_t>(limit)) out.set_next_before(headers[static_cast<size_t>(limit) - 1].seq);
   return out;
 }
 
@@ -198,6 +218,7 @@ StatusOr<pb::NoticeSchedule> Service::put_notice_schedule(const std::string& sch
     return Status::invalid("publish_time", "must be a local time HH:MM, 00:00 to 23:59 (got \"" +
                                                schedule.publish_time().substr(0, 20) + "\")");
   }
+  if (!schedule.has_enabled()) schedule.set_enabled(true);
   store::Transaction tx(store_.db());
   if (!store_.school(school_id)) return load_school(school_id).status();
   // The days before today are not owed: a new or re-enabled schedule starts today.
@@ -232,7 +253,7 @@ int Service::publish_scheduled() {
     const auto at = parse_time_of_day(schedule.publish_time());
     if (!at) continue;
     const Date last = analytics::parse_date(schedule.last_published_date()).value_or(today - 1);
-    const Date first = std::max(last + 1, today - (options_.notice_catch_up_days - 1));
+    const Date first = std::max(last + 1, today - options_.notice_catch_up_days);
     const Date end = minute_of_day >= *at ? today : today - 1;
     for (Date d = first; d <= end; d = d + 1) {
       // One transaction per day: the notice and the schedule's progress together.
@@ -249,7 +270,8 @@ int Service::publish_scheduled() {
         for (const auto& klass : store_.classes(schedule.school_id(), 0)) {
           *notice.add_classes() = notice_class(*ctx, klass, d, d, true);
         }
-        if (publish_snapshot(std::move(notice), daily_subject(d)).created) ++published;
+        // A school without classes has nothing to disclose yet.
+        if (notice.classes_size() > 0 && publish_snapshot(std::move(notice), daily_subject(d)).created) ++published;
       }
       schedule.set_last_published_date(analytics::format_date(d));
       store_.put_notice_schedule(schedule, now());

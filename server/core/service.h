@@ -47,7 +47,7 @@ struct ServiceOptions {
   int max_list = 10000;
   // Prefix of a notice's html_url (e.g. https://hwload.example.cn); empty: a path.
   std::string public_url;
-  // Scheduled publishing catches up on at most this many missed days.
+  // Scheduled publishing catches up on the days missed up to this many days back.
   int notice_catch_up_days = 7;
 };
 
@@ -100,7 +100,8 @@ class Service {
   // now; a snapshot equal to the latest version is not published again.
   StatusOr<PublishedNotice> publish_notice(const std::string& school_id, const pb::PublishNoticeRequest& req);
   StatusOr<pb::Notice> get_notice(const std::string& school_id, const std::string& notice_id);
-  StatusOr<pb::NoticeList> list_notices(const std::string& school_id, int limit);
+  // Newest first; `before` is a NoticeList.next_before (0: the newest page).
+  StatusOr<pb::NoticeList> list_notices(const std::string& school_id, int limit, int64_t before = 0);
   StatusOr<pb::NoticeSchedule> put_notice_schedule(const std::string& school_id, pb::NoticeSchedule schedule);
   StatusOr<pb::NoticeSchedule> get_notice_schedule(const std::string& school_id);
   // Publishes every school's daily notice that is due by its schedule, including

@@ -32,6 +32,10 @@ Status check_id(std::string_view field, std::string_view value) {
   for (char c : value) {
     if (!id_char(c)) return Status::invalid(s(field), "may contain only letters, digits and . _ : -");
   }
+  // "." and ".." would be read as path segments by every URL built from the id.
+  if (value.find_first_not_of('.') == std::string_view::npos) {
+    return Status::invalid(s(field), "must not consist of dots only");
+  }
   return {};
 }
 

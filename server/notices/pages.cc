@@ -125,15 +125,31 @@ form.ack button{padding:6px 14px;border:0;border-radius:4px;background:#1c5fa8;c
 .heatmap{width:100%;max-width:600px;height:auto;display:block;margin:0 auto}
 footer{color:#55606e;font-size:.85rem;margin:16px 0 8px}
 @page{size:A4;margin:12mm}
+.sheet-head{display:none}
 @media print{
- body{background:#fff;font-size:10.5pt;line-height:1.4}
+ body{background:#fff;font-size:9pt;line-height:1.3}
  main{max-width:none;padding:0}
- header.page{border:0;padding:0 0 6px;border-bottom:2px solid #000;border-radius:0}
- .card{box-shadow:none;border:1px solid #bbb;border-radius:0;padding:6px 8px;break-inside:avoid;margin-bottom:6px}
+ header.page{display:none}
+ .sheet-head{display:block;border-bottom:1.5pt solid #000;margin:0 0 3mm;padding-bottom:1mm}
+ .sheet-head b{font-size:12pt}
+ h2{font-size:11pt;margin:0 0 2mm;padding-left:2mm;border-left-width:2pt}
+ .card{box-shadow:none;border:.5pt solid #999;border-radius:0;padding:1.2mm 2mm;break-inside:avoid;margin:0 0 1.5mm}
  section.grade{break-after:page}
  section.grade:last-of-type{break-after:auto}
- section.grade .classes{columns:2;column-gap:8mm}
- .notice-newer{border:1px solid #000}
+ section.grade .classes{columns:2;column-gap:4mm}
+ section.grade .classes.many{columns:3;font-size:7pt}
+ h3{font-size:9pt}
+ .total{font-size:7.5pt}
+ ul.hw{margin-top:.5mm}
+ ul.hw li{padding:.2mm 0;line-height:1.25}
+ nav.grades{display:none}
+ .subject{min-width:0}
+ .tags,.mark{font-size:7pt}
+ .mark{padding:0 1mm;margin:.5mm 1mm 0 0}
+ .content{display:inline;font-size:inherit;margin:0}
+ .content::before{content:"：";}
+ .notice-newer{border:1px solid #000;padding:1mm 2mm;margin:0 0 2mm}
+ footer{font-size:7.5pt;margin:2mm 0 0}
  a{color:inherit;text-decoration:none}
  form,.nav,.noprint{display:none}
 }
@@ -457,8 +473,9 @@ std::string breach_card(const pb::Breach& b, const std::map<std::string, std::st
     out += "<p class=\"sub\">" + escape_html(b.detail()) + "</p>\n";
   }
   if (!b.acknowledged_by().empty()) {
-    out += "<p class=\"sub\">已确认：" + escape_html(b.acknowledged_by()) +
-           (b.note().empty() ? "" : "（" + escape_html(b.note()) + "）") + "</p>\n";
+    // Acknowledged, still open until the load is corrected: no second button.
+    return out + "<p class=\"sub\">已确认：" + escape_html(b.acknowledged_by()) +
+           (b.note().empty() ? "" : "（" + escape_html(b.note()) + "）") + "</p>\n</article>\n";
   }
   out += "<form class=\"ack\" method=\"post\" action=\"/ui/breaches/" + escape_html(b.breach_id()) +
          "/acknowledge\"><input name=\"acknowledged_by\" maxlength=\"100\" placeholder=\"确认人\" "
@@ -597,6 +614,14 @@ std::string severity_label(pb::Severity severity) {
   }
 }
 
+// The heading each printed sheet carries (the page's header is not printed): which
+// school, which notice, which version.
+std::string sheet_head(const pb::Notice& n, const PageOptions& options) {
+  const std::string school = n.school_name().empty() ? n.school_id() : n.school_name();
+  return "<div class=\"sheet-head\"><b>" + escape_html(school) + "</b> " + escape_html(notice_title(n)) + " · 第 " +
+         num(n.version()) + " 版 · 发布于 " + local_time(n.published_at(), options.utc_offset_minutes) + "</div>\n";
+}
+
 std::string render_notice_page(const pb::Notice& n, const PageOptions& options) {
   const std::string school = n.school_name().empty() ? n.school_id() : n.school_name();
   std::string out = page_head(school + " " + notice_title(n));
@@ -605,11 +630,11 @@ std::string render_notice_page(const pb::Notice& n, const PageOptions& options) 
          " 版</span> · <span class=\"nw\">发布于 " + local_time(n.published_at(), options.utc_offset_minutes) +
          "</span>" + (n.district().empty() ? "" : " · <span class=\"nw\">" + escape_html(n.district()) + "</span>") +
          "</p>\n";
+  out += "</header>\n";
   if (n.latest_version() > n.version() && !n.latest_notice_id().empty()) {
     out += "<p class=\"notice-newer\">本公示已有更新的版本（第 " + num(n.latest_version()) + " 版）：<a href=\"" +
            notice_url(n, n.latest_notice_id()) + "\">查看最新版本</a></p>\n";
   }
-  out += "</header>\n";
   if (n.classes().empty()) out += "<p class=\"card none\">暂无班级。</p>\n";
   if (is_daily(n)) {
     // Classes arrive ordered by grade: one section (and one printed sheet) per grade,
@@ -625,14 +650,17 @@ std::string render_notice_page(const pb::Notice& n, const PageOptions& options) 
     }
     for (int i = 0; i < n.classes().size();) {
       const int grade = n.classes(i).grade();
-      out += "<section class=\"grade\" id=\"grade-" + num(grade) + "\">\n<h2>" + grade_label(grade) +
-             "</h2>\n<div class=\"classes\">\n";
+      int classes = 0;
+      for (int k = i; k < n.classes().size() && n.classes(k).grade() == grade; ++k) ++classes;
+      // Printed, a grade with many classes takes three narrower columns to stay on one sheet.
+      out += "<section class=\"grade\" id=\"grade-" + num(grade) + "\">\n" + sheet_head(n, options) + "<h2>" +
+             grade_label(grade) + "</h2>\n<div class=\"classes" + (classes > 6 ? " many" : "") + "\">\n";
       for (; i < n.classes().size() && n.classes(i).grade() == grade; ++i) out += render_daily_class(n.classes(i));
       out += "</div>\n</section>\n";
     }
   } else if (!n.classes().empty()) {
-    out += "<section class=\"grade\">\n<h2>" + grade_label(n.grade()) + " 各班每日书面作业时长</h2>\n" +
-           render_weekly_table(n) + "</section>\n";
+    out += "<section class=\"grade\">\n" + sheet_head(n, options) + "<h2>" + grade_label(n.grade()) +
+           " 各班每日书面作业时长</h2>\n" + render_weekly_table(n) + "</section>\n";
   }
   out +=
       "<footer>书面作业时长只计必做的书面作业，为教师预估的完成时间。本公示依据学校作业公示制度发布，"
@@ -641,8 +669,8 @@ std::string render_notice_page(const pb::Notice& n, const PageOptions& options) 
   return out + kPageEnd;
 }
 
-std::string render_notice_index(const pb::School& school, const std::vector<pb::Notice>& notices,
-                                const PageOptions& options) {
+std::string render_notice_index(const pb::School& school, const pb::NoticeList& list, const PageOptions& options) {
+  const auto& notices = list.notices();
   const std::string name = school.name().empty() ? school.school_id() : school.name();
   std::string out = page_head(name + " 作业公示");
   out += "<header class=\"page\"><h1>" + escape_html(name) + "</h1><p class=\"sub\">作业公示 · 最新在前" +
@@ -654,6 +682,10 @@ std::string render_notice_index(const pb::School& school, const std::vector<pb::
            escape_html(notice_title(n)) + "</a></h3><span class=\"sub\">第 " + num(n.version()) + " 版" +
            (superseded ? "（已有新版）" : "") + "</span></div><p class=\"sub\">发布于 " +
            local_time(n.published_at(), options.utc_offset_minutes) + "</p></article>\n";
+  }
+  if (list.next_before() > 0) {
+    out += "<nav class=\"nav\"><span></span><a href=\"/notices/" + escape_html(school.school_id()) +
+           "?before=" + num(list.next_before()) + "\">更早的公示 →</a></nav>\n";
   }
   return out + kPageEnd;
 }
@@ -699,12 +731,23 @@ std::string render_week_review(const WeekReview& r) {
 
   out += "<h2>学科占比（本周预估书面作业）</h2>\n<div class=\"card\">\n" + subject_shares(r) + "</div>\n";
   out += "<h2>计划与实测</h2>\n" + measured_vs_planned(r);
-  out += "<h2>未处理的违规（" + num(static_cast<long long>(r.open_breaches.size())) + "）</h2>\n";
-  if (r.open_breaches.empty()) out += "<p class=\"card none\">本周没有未处理的违规。</p>\n";
   std::map<std::string, std::string> class_names;
   for (const auto& c : r.week.classes())
     class_names[c.class_id()] = c.class_name().empty() ? c.class_id() : c.class_name();
-  for (const auto& b : r.open_breaches) out += breach_card(b, class_names);
+  std::string waiting, acknowledged;
+  long long n_waiting = 0, n_acknowledged = 0;
+  for (const auto& b : r.open_breaches) {
+    if (b.acknowledged_by().empty()) {
+      waiting += breach_card(b, class_names);
+      ++n_waiting;
+    } else {
+      acknowledged += breach_card(b, class_names);
+      ++n_acknowledged;
+    }
+  }
+  out += "<h2>待确认的违规（" + num(n_waiting) + "）</h2>\n";
+  out += n_waiting ? waiting : "<p class=\"card none\">本周没有待确认的违规。</p>\n";
+  if (n_acknowledged) out += "<h2>已确认、尚未消除的违规（" + num(n_acknowledged) + "）</h2>\n" + acknowledged;
   out += "<footer>数据来自教师登记的作业与学生反馈的用时；本页不显示任何学生个人信息。</footer>\n";
   return out + kPageEnd;
 }

@@ -30,8 +30,9 @@ struct PageOptions {
 // A notice's page: zh-CN, readable on a phone, one A4 sheet per grade when printed.
 // An older version says that a newer one exists and links to it.
 std::string render_notice_page(const pb::Notice& notice, const PageOptions& options = {});
-// A school's notices, newest first (`notices` without their classes).
-std::string render_notice_index(const pb::School& school, const std::vector<pb::Notice>& notices,
+// A page of a school's notices, newest first (without their classes), with a link
+// to the older ones when `list.next_before` says there are more.
+std::string render_notice_index(const pb::School& school, const pb::NoticeList& list,
                                 const PageOptions& options = {});
 // The weekly review: heatmap of classes x days, subject shares, measured vs planned,
 // open breaches with an acknowledge form, links to the neighbouring weeks.

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <array>
 
 namespace hwload::store {
@@ -125,6 +126,7 @@ CREATE TABLE notices(
   subject TEXT NOT NULL,
   version INTEGER NOT NULL,
   published_at TEXT NOT NULL,
+  published_by TEXT NOT NULL,
   body BLOB NOT NULL,
   UNIQUE(school_id, subject, version));
 CREATE INDEX notices_by_school ON notices(school_id, published_at);
@@ -149,6 +151,33 @@ constexpr const char* kAssignmentColumns =
     "assignment_id, school_id, class_id, teacher_id, subject, assigned_date, type, tier, "
     "estimated_minutes, title, content, requires_parent_grading, assigned_to_parents, "
     "requires_self_grading, punitive, repetitive, withdrawn_at IS NOT NULL";
+
+// "c2" < "c10": runs of digits compare by value, everything else byte by byte.
+bool natural_less(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const bool da = a[i] >= '0' && a[i] <= '9', db = b[j] >= '0' && b[j] <= '9';
+    if (da && db) {
+      size_t ei = i, ej = j;
+      while (ei < a.size() && a[ei] >= '0' && a[ei] <= '9') ++ei;
+      while (ej < b.size() && b[ej] >= '0' && b[ej] <= '9') ++ej;
+      // Compare digit runs by value: strip leading zeros, then length, then digits.
+      size_t zi = i, zj = j;
+      while (zi + 1 < ei && a[zi] == '0') ++zi;
+      while (zj + 1 < ej && b[zj] == '0') ++zj;
+      if (ei - zi != ej - zj) return ei - zi < ej - zj;
+      if (const int c = a.compare(zi, ei - zi, b, zj, ej - zj); c != 0) return c < 0;
+      i = ei;
+      j = ej;
+    } else {
+      if (a[i] != b[j]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+      ++i;
+      ++j;
+    }
+  }
+  if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
+  return a < b;
+}
 
 StoredAssignment read_assignment(const Stmt& s) {
   StoredAssignment out;
@@ -361,6 +390,11 @@ std::vector<pb::Class> Store::classes(const std::string& school_id, int grade) {
     c.set_name(s.text(3));
     c.set_student_count(s.int32(4));
   }
+  // Within a grade, ids in natural order: c2 before c10.
+  std::stable_sort(out.begin(), out.end(), [](const pb::Class& a, const pb::Class& b) {
+    if (a.grade() != b.grade()) return a.grade() < b.grade();
+    return natural_less(a.class_id(), b.class_id());
+  });
   return out;
 }
 
@@ -807,25 +841,50 @@ void Store::insert_notice(const pb::Notice& notice, const std::string& subject) 
   std::string body;
   notice.SerializeToString(&body);
   db_->prepare(
-         "INSERT INTO notices(notice_id, school_id, subject, version, published_at, body) VALUES (?, ?, ?, ?, ?, ?)")
+         "INSERT INTO notices(notice_id, school_id, subject, version, published_at, published_by, body) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?)")
       .bind(1, notice.notice_id())
       .bind(2, notice.school_id())
       .bind(3, subject)
       .bind(4, notice.version())
       .bind(5, notice.published_at())
-      .bind_blob(6, body)
+      .bind(6, notice.published_by())
+      .bind_blob(7, body)
       .exec();
 }
 
-std::vector<StoredNotice> Store::notices(const std::string& school_id, int limit) {
-  Stmt& s = db_->prepare("SELECT subject, body FROM notices WHERE school_id = ? ORDER BY rowid DESC LIMIT ?");
-  s.bind(1, school_id).bind(2, limit);
-  std::vector<StoredNotice> out;
+std::vector<NoticeHeader> Store::notice_headers(const std::string& school_id, int64_t before_seq, int limit) {
+  // Each row with the latest version of its subject, read from the columns alone:
+  // listing never parses a notice's body.
+  Stmt& s = db_->prepare(
+      "SELECT n.rowid, n.notice_id, n.subject, n.version, n.published_at, n.published_by, l.version, l.notice_id "
+      "FROM notices n JOIN notices l ON l.school_id = n.school_id AND l.subject = n.subject AND l.version = "
+      "(SELECT MAX(m.version) FROM notices m WHERE m.school_id = n.school_id AND m.subject = n.subject) "
+      "WHERE n.school_id = ?1 AND (?2 = 0 OR n.rowid < ?2) ORDER BY n.rowid DESC LIMIT ?3");
+  s.bind(1, school_id).bind(2, before_seq).bind(3, limit);
+  std::vector<NoticeHeader> out;
   while (s.step()) {
-    StoredNotice& n = out.emplace_back();
-    n.subject = s.text(0);
-    n.notice.ParseFromString(s.text(1));
+    NoticeHeader& h = out.emplace_back();
+    h.seq = s.int64(0);
+    h.notice_id = s.text(1);
+    h.subject = s.text(2);
+    h.version = s.int32(3);
+    h.published_at = s.text(4);
+    h.published_by = s.text(5);
+    h.latest_version = s.int32(6);
+    h.latest_notice_id = s.text(7);
   }
+  return out;
+}
+
+std::optional<std::pair<int, std::string>> Store::latest_notice_version(const std::string& school_id,
+                                                                        const std::string& subject) {
+  Stmt& s = db_->prepare(
+      "SELECT version, notice_id FROM notices WHERE school_id = ? AND subject = ? ORDER BY version DESC LIMIT 1");
+  s.bind(1, school_id).bind(2, subject);
+  if (!s.step()) return std::nullopt;
+  std::pair<int, std::string> out{s.int32(0), s.text(1)};
+  s.reset();
   return out;
 }
 

@@ -50,6 +50,15 @@ struct StoredNotice {
   std::string subject;
 };
 
+// What a list of notices shows, read without the snapshot itself.
+struct NoticeHeader {
+  int64_t seq = 0;  // publishing order
+  std::string notice_id, subject, published_at, published_by;
+  int version = 0;
+  int latest_version = 0;  // of the same subject
+  std::string latest_notice_id;
+};
+
 class Store {
  public:
   // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
@@ -144,8 +153,11 @@ class Store {
   std::optional<StoredNotice> notice(const std::string& school_id, const std::string& notice_id);
   std::optional<pb::Notice> latest_notice(const std::string& school_id, const std::string& subject);
   void insert_notice(const pb::Notice& notice, const std::string& subject);
-  // Newest first.
-  std::vector<StoredNotice> notices(const std::string& school_id, int limit);
+  // Newest first, those published before `before_seq` (0: from the newest).
+  std::vector<NoticeHeader> notice_headers(const std::string& school_id, int64_t before_seq, int limit);
+  // The newest version of a subject and its id.
+  std::optional<std::pair<int, std::string>> latest_notice_version(const std::string& school_id,
+                                                                   const std::string& subject);
   std::optional<pb::NoticeSchedule> notice_schedule(const std::string& school_id);
   std::vector<pb::NoticeSchedule> enabled_notice_schedules();
   void put_notice_schedule(const pb::NoticeSchedule& schedule, const std::string& now);

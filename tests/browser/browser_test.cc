@@ -11,16 +11,20 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <regex>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
@@ -426,6 +430,74 @@ TEST_F(BrowserTest, RendersAKnownChinesePageFromADataUrl) {
   for (const int width : {kPhoneWidth, kDesktopWidth}) {
     cdp::Page page(*shared_->connection);
     check_page(page, url, "self-test", width, {.href = "", .http_ok = false, .forbid_scripts = true});
+  }
+}
+
+// Pages of a PDF: its "/Type /Page" objects (not the "/Type /Pages" tree).
+int pdf_page_count(const std::string& pdf) {
+  static const std::regex kPage(R"(/Type\s*/Page[^s])");
+  return static_cast<int>(std::distance(std::sregex_iterator(pdf.begin(), pdf.end(), kPage), std::sregex_iterator()));
+}
+
+// A school whose grade 5 has twelve classes with five assignments each: a large
+// grade on a busy evening. Returns its daily notice's htmlUrl.
+std::string publish_large_grade(client::Client& http) {
+  auto put = [&](const std::string& target, const std::string& body) {
+    auto r = http.send_raw("PUT", target, body, {{"Content-Type", "application/json"}});
+    EXPECT_TRUE(r.ok() && r->status == 200) << target << ": " << (r.ok() ? r->body : r.error().to_string());
+  };
+  put("/v1/schools/print-1", R"({"name":"打印测试学校","district":"海淀区","profile":"national"})");
+  const std::vector<std::array<std::string, 3>> homework = {
+      {"语文", "课文《草船借箭》复述", "复述课文，抄写第 5 课生字词各两遍"},
+      {"数学", "分数除法练习", "练习册第 32 页 1-8 题"},
+      {"英语", "Unit 4 单词", "抄写 Unit 4 单词并朗读课文两遍"},
+      {"科学", "观察记录", "观察豆芽生长，记录高度"},
+      {"语文", "课外阅读", "阅读《西游记》第十回，摘抄好词好句"}};
+  std::string items;
+  for (int c = 1; c <= 12; ++c) {
+    const std::string id = "g5c" + std::to_string(c);
+    put("/v1/schools/print-1/classes/" + id,
+        R"({"grade":5,"name":"五年级)" + std::to_string(c) + R"(班","studentCount":45})");
+    for (size_t k = 0; k < homework.size(); ++k) {
+      items += std::string(items.empty() ? "" : ",") + R"({"assignmentId":")" + id + "-" + std::to_string(k) +
+               R"(","schoolId":"print-1","classId":")" + id + R"(","teacherId":"t","subject":")" + homework[k][0] +
+               R"(","assignedDate":"2026-11-17","type":")" + (k < 3 ? "WRITTEN" : "READING") +
+               R"(","estimatedMinutes":15,"title":")" + homework[k][1] + R"(","content":")" + homework[k][2] + "\"}";
+    }
+  }
+  auto posted = http.send_raw("POST", "/v1/assignments", R"({"assignments":[)" + items + "]}",
+                              {{"Content-Type", "application/json"}});
+  EXPECT_TRUE(posted.ok() && posted->status == 200) << (posted.ok() ? posted->body : posted.error().to_string());
+  auto published = http.send_raw("POST", "/v1/schools/print-1/notices", R"({"date":"2026-11-17"})",
+                                 {{"Content-Type", "application/json"}});
+  if (!published.ok() || published->status != 200) return "";
+  cdp::JsonObject notice;
+  if (!google::protobuf::util::JsonStringToMessage(published->body, &notice).ok()) return "";
+  const cdp::Json* html_url = cdp::find(notice, "htmlUrl");
+  return html_url ? html_url->string_value() : "";
+}
+
+// Printed, a daily notice is one A4 sheet per grade: the demo school's nine grades
+// are nine pages, and a grade of twelve busy classes still fits its one sheet.
+TEST_F(BrowserTest, PrintedDailyNoticeIsOneA4SheetPerGrade) {
+  ASSERT_TRUE(shared_->server_error.empty()) << shared_->server_error;
+  ASSERT_TRUE(shared_->browser_error.empty()) << shared_->browser_error;
+  const std::string demo = shared_->paths[PageKind::kDailyNotice];
+  ASSERT_FALSE(demo.empty()) << shared_->path_errors[PageKind::kDailyNotice];
+  client::Client http(json_client(shared_->server->url()));
+  const std::string large = publish_large_grade(http);
+  ASSERT_FALSE(large.empty());
+
+  const std::filesystem::path dir = std::filesystem::path(HWLOAD_ARTIFACTS_DIR) / "print";
+  std::filesystem::create_directories(dir);
+  for (const auto& [name, path, sheets] :
+       {std::tuple{"demo-daily-notice", demo, 9}, std::tuple{"large-grade-daily-notice", large, 1}}) {
+    cdp::Page page(*shared_->connection);
+    page.navigate(shared_->server->url() + path);
+    const std::string pdf = page.print_pdf();
+    ASSERT_EQ(pdf.rfind("%PDF-", 0), 0u) << name;
+    std::ofstream(dir / (std::string(name) + ".pdf"), std::ios::binary) << pdf;
+    EXPECT_EQ(pdf_page_count(pdf), sheets) << name << ": see " << (dir / (std::string(name) + ".pdf")).string();
   }
 }
 

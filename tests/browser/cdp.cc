@@ -495,4 +495,13 @@ std::string Page::screenshot_png() {
   return base64_decode(string_at(shot, "data"));
 }
 
+std::string Page::print_pdf() {
+  const JsonObject pdf = call("Page.printToPDF", object({{"paperWidth", number(8.27)},
+                                                         {"paperHeight", number(11.69)},
+                                                         {"printBackground", boolean(true)},
+                                                         {"preferCSSPageSize", boolean(true)},
+                                                         {"displayHeaderFooter", boolean(false)}}));
+  return base64_decode(string_at(pdf, "data"));
+}
+
 }  // namespace hwload::testing::cdp

@@ -116,6 +116,8 @@ class Page {
   Json evaluate(const std::string& expression);
   // A PNG of the whole page (beyond the viewport) at its CSS content size.
   std::string screenshot_png();
+  // The page printed as a PDF on A4 (the page's own @page rules win), with backgrounds.
+  std::string print_pdf();
 
  private:
   Connection& connection_;

@@ -515,7 +515,15 @@ TEST_P(NoticeTest, WeeklyNoticeMarksTheWeeksFirstFreeSchoolDayUnderTheFlexibleRu
   ASSERT_TRUE(client_->put_school(s).ok());
   post_batch(*client_, {assignment("m", "c5", "2026-11-23", 20), assignment("t", "c5", "2026-11-24", 20),
                         assignment("f", "c5", "2026-11-27", 20)});
+  // On Monday of that week no day is over yet: a snapshot must not name a free day
+  // that can still get homework.
+  const pb::Notice early = publish(*client_, weekly("2026-W48", 5));
+  for (const auto& c : early.classes()) {
+    for (const auto& d : c.days()) EXPECT_FALSE(d.no_homework_day()) << c.class_id() << " " << d.date();
+  }
+  server_.clock().set(default_now() + std::chrono::hours(24 * 7));  // the Monday after
   const pb::Notice n = publish(*client_, weekly("2026-W48", 5));
+  EXPECT_EQ(n.version(), 2);
   const auto* c5 = find_class(n, "c5");
   ASSERT_NE(c5, nullptr);
   ASSERT_EQ(c5->days_size(), 7);
@@ -1137,6 +1145,13 @@ TEST_F(NoticeScheduleTest, NothingIsPublishedBeforeThePublishTime) {
   s2.set_district("d1");
   s2.set_profile("national");
   ASSERT_TRUE(client_->put_school(s2).ok());
+  pb::Class k;  // a school without classes has nothing to disclose
+  k.set_school_id("s2");
+  k.set_class_id("c1");
+  k.set_grade(7);
+  k.set_name("七年级1班");
+  k.set_student_count(40);
+  ASSERT_TRUE(client_->put_class(k).ok());
   put_schedule(schedule("s1", "17:30"));
   put_schedule(schedule("s2", "09:00"));
   ASSERT_TRUE(eventually([&] { return notices(*client_, "s2").size() == 1; }));
@@ -1186,6 +1201,13 @@ TEST_F(NoticeScheduleTest, DisabledScheduleIsStoredButPublishesNothing) {
   s2.set_district("d1");
   s2.set_profile("national");
   ASSERT_TRUE(client_->put_school(s2).ok());
+  pb::Class k;  // a school without classes has nothing to disclose
+  k.set_school_id("s2");
+  k.set_class_id("c1");
+  k.set_grade(7);
+  k.set_name("七年级1班");
+  k.set_student_count(40);
+  ASSERT_TRUE(client_->put_class(k).ok());
   server_.clock().set(local_time(0, 17, 31));
   put_schedule(schedule("s2", "17:00"));
   ASSERT_TRUE(eventually([&] { return notices(*client_, "s2").size() == 1; }));
@@ -1255,10 +1277,11 @@ TEST_F(NoticeCatchUpScheduleTest, MissedSchoolDaysArePublishedOnStartUpOnceEach)
 TEST_F(NoticeCatchUpScheduleTest, CatchUpReachesBackAtMostNoticeCatchUpDays) {
   ASSERT_TRUE(client_->put_notice_schedule(schedule("s1", "17:30")).ok());  // Monday 11-23, 10:00
   restart_at(local_time(21, 18, 0));                                        // Monday 2026-12-14, 18:00
-  // The last 7 days: Tuesday 12-08 .. Monday 12-14, of which five are school days.
+  // Today and the 7 days before it: Monday 12-07 .. Monday 12-14, six school days.
   auto dates = notice_dates(notices(*client_));
   std::sort(dates.begin(), dates.end());
-  EXPECT_EQ(dates, (std::vector<std::string>{"2026-12-08", "2026-12-09", "2026-12-10", "2026-12-11", "2026-12-14"}));
+  EXPECT_EQ(dates, (std::vector<std::string>{"2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10", "2026-12-11",
+                                             "2026-12-14"}));
 }
 
 TEST_F(NoticeCatchUpScheduleTest, TodayIsNotCaughtUpBeforeItsPublishTime) {
@@ -1357,14 +1380,14 @@ TEST_F(WeekReviewPageTest, ReviewPageListsTheGradesOpenBreachesWithAnAcknowledge
   ASSERT_EQ(b.kind(), pb::PLANNED_OVER_CAP);
   const std::string p = review_page("2026-W48");
   const std::string t = visible_text(p);
-  EXPECT_TRUE(Contains(t, "未处理的违规（1）")) << "c2's breach is grade 2's, not on this page";
+  EXPECT_TRUE(Contains(t, "待确认的违规（1）")) << "c2's breach is grade 2's, not on this page";
   EXPECT_TRUE(Contains(t, "提醒 · 预估时长超出上限 五年级（1）班 · 2026年11月23日 星期一 · 70 / 60 分钟"));
   EXPECT_TRUE(Lacks(t, "一、二年级布置了书面作业"));
   EXPECT_TRUE(Contains(p, "action=\"/ui/breaches/" + b.breach_id() + "/acknowledge\""));
   EXPECT_TRUE(Contains(p, "method=\"post\""));
   EXPECT_TRUE(Contains(p, "name=\"acknowledged_by\""));
   EXPECT_TRUE(Contains(p, "name=\"note\""));
-  EXPECT_TRUE(Contains(visible_text(review_page("2026-W47")), "本周没有未处理的违规。"));
+  EXPECT_TRUE(Contains(visible_text(review_page("2026-W47")), "本周没有待确认的违规。"));
 }
 
 TEST_F(WeekReviewPageTest, ReviewPageLinksToTheNeighbouringIsoWeeksAndItsCsv) {
@@ -1407,7 +1430,12 @@ TEST_F(WeekReviewPageTest, AcknowledgeFormRedirectsToTheWeekAndRecordsWhoAndWhy)
   EXPECT_EQ(list->breaches(0).breach_id(), b.breach_id());
   EXPECT_EQ(list->breaches(0).acknowledged_by(), "王主任");
   EXPECT_EQ(list->breaches(0).note(), "已与数学、语文老师协调 明日减量");
-  EXPECT_TRUE(Contains(visible_text(review_page("2026-W48")), "已确认：王主任（已与数学、语文老师协调 明日减量）"));
+  // The breach moves from the waiting list to the acknowledged one, without a button.
+  const std::string page = review_page("2026-W48");
+  EXPECT_TRUE(Contains(visible_text(page), "已确认：王主任（已与数学、语文老师协调 明日减量）"));
+  EXPECT_TRUE(Contains(visible_text(page), "待确认的违规（0）"));
+  EXPECT_TRUE(Contains(visible_text(page), "已确认、尚未消除的违规（1）"));
+  EXPECT_FALSE(Contains(page, "/ui/breaches/" + b.breach_id() + "/acknowledge"));
 }
 
 TEST_F(WeekReviewPageTest, AcknowledgeFormInAnotherContentTypeIs415) {
@@ -1526,6 +1554,81 @@ TEST_F(WeekReviewCsvTest, CsvQuotesSeparatorsAndQuotesAndDefusesFormulas) {
   for (size_t i = 2; i < lines.size(); ++i) names.push_back(lines[i].substr(0, lines[i].find(",0,0,0,0,0,0,0,")));
   EXPECT_EQ(names, (std::vector<std::string>{"五年级（1）班", "五年级（2）班", "\"五年级\"\"实验\"\",三班\"",
                                              "\"'=HYPERLINK(\"\"http://evil.example\"\")\"", "'=1+2"}));
+}
+
+// ---- what review of the first version changed ---------------------------------
+
+TEST_P(NoticeTest, NoticeOfNoClassesIsRefusedAndStoresNothing) {
+  pb::School empty;
+  empty.set_school_id("s-empty");
+  empty.set_name("新建学校");
+  empty.set_district("d1");
+  empty.set_profile("national");
+  ASSERT_TRUE(client_->put_school(empty).ok());
+  auto daily_reply = client_->publish_notice("s-empty", daily("2026-11-24"));
+  ASSERT_FALSE(daily_reply.ok());
+  EXPECT_EQ(daily_reply.error().http_status, 400);
+  ASSERT_GE(daily_reply.error().error.details_size(), 1);
+  EXPECT_EQ(daily_reply.error().error.details(0).field(), "school_id");
+  auto weekly_reply = client_->publish_notice("s1", weekly("2026-W48", 9));  // s1 has no grade 9
+  ASSERT_FALSE(weekly_reply.ok());
+  EXPECT_EQ(weekly_reply.error().http_status, 400);
+  EXPECT_EQ(weekly_reply.error().error.details(0).field(), "grade");
+  EXPECT_TRUE(notices(*client_, "s-empty").empty());
+  EXPECT_TRUE(notices(*client_, "s1").empty());
+}
+
+TEST_P(NoticeTest, ClassesAreInNaturalOrder) {
+  for (const char* id : {"c10", "c9", "c11"}) put_class(*client_, id, 5, std::string("五年级") + (id + 1) + "班");
+  const pb::Notice n = publish(*client_, daily("2026-11-24"));
+  EXPECT_EQ(class_ids(n), (std::vector<std::string>{"c2", "c5", "c5b", "c9", "c10", "c11", "c8"}));
+}
+
+TEST_P(NoticeTest, NoticeListPagesBackwardsWithNextBefore) {
+  for (int day = 16; day <= 20; ++day) publish(*client_, daily("2026-11-" + std::to_string(day)));
+  auto first = client_->list_notices("s1", 2);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_EQ(notice_dates({first->notices().begin(), first->notices().end()}),
+            (std::vector<std::string>{"2026-11-20", "2026-11-19"}));
+  ASSERT_GT(first->next_before(), 0);
+  const RawResponse second = get(
+      *client_, "/v1/schools/s1/notices?limit=2&before=" + std::to_string(first->next_before()), "application/json");
+  ASSERT_EQ(second.status, 200) << second.body;
+  pb::NoticeList page2;
+  ASSERT_TRUE(decode(second.body, Encoding::kJson, page2)) << second.body;
+  EXPECT_EQ(notice_dates({page2.notices().begin(), page2.notices().end()}),
+            (std::vector<std::string>{"2026-11-18", "2026-11-17"}));
+  const RawResponse last =
+      get(*client_, "/v1/schools/s1/notices?limit=2&before=" + std::to_string(page2.next_before()), "application/json");
+  pb::NoticeList page3;
+  ASSERT_TRUE(decode(last.body, Encoding::kJson, page3)) << last.body;
+  EXPECT_EQ(notice_dates({page3.notices().begin(), page3.notices().end()}), (std::vector<std::string>{"2026-11-16"}));
+  EXPECT_EQ(page3.next_before(), 0);
+  // The public index links to the older page the same way.
+  const RawResponse index = get(*client_, "/notices/s1", "text/html");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(get(*client_, "/v1/schools/s1/notices?before=-1", "application/json").status, 400);
+}
+
+TEST_P(NoticeTest, IdsOfDotsOnlyAreRefusedSoNoLinkCanClimbOutOfItsPath) {
+  for (const char* id : {".", "..", "..."}) {
+    const RawResponse r =
+        client_
+            ->send_raw("PUT", "/v1/schools/" + client::Client::escape(id),
+                       R"({"name":"x","district":"d1","profile":"national"})", {{"Content-Type", "application/json"}})
+            .value();
+    EXPECT_EQ(r.status, 400) << id << ": " << r.body;
+    EXPECT_NE(r.body.find("must not consist of dots only"), std::string::npos) << r.body;
+  }
+}
+
+TEST_F(NoticeScheduleTest, ScheduleWithoutEnabledIsOn) {
+  pb::NoticeSchedule s;
+  s.set_school_id("s1");
+  s.set_publish_time("17:30");
+  auto r = client_->put_notice_schedule(s);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_TRUE(r->enabled());
 }
 
 }  // namespace
