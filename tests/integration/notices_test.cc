@@ -1113,6 +1113,23 @@ class NoticeScheduleTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.error().to_string();
   }
 
+  // School s2 with one class (a school without classes has nothing to disclose).
+  void add_witness_school() {
+    pb::School s2;
+    s2.set_school_id("s2");
+    s2.set_name("第二中学");
+    s2.set_district("d1");
+    s2.set_profile("national");
+    ASSERT_TRUE(client_->put_school(s2).ok());
+    pb::Class k;
+    k.set_school_id("s2");
+    k.set_class_id("c1");
+    k.set_grade(7);
+    k.set_name("七年级1班");
+    k.set_student_count(40);
+    ASSERT_TRUE(client_->put_class(k).ok());
+  }
+
   std::string last_published_date(const std::string& school_id = "s1") {
     auto r = client_->get_notice_schedule(school_id);
     EXPECT_TRUE(r.ok()) << r.error().to_string();
@@ -1139,19 +1156,7 @@ TEST_F(NoticeScheduleTest, ScheduleIsStoredAndOwesNothingBeforeToday) {
 
 TEST_F(NoticeScheduleTest, NothingIsPublishedBeforeThePublishTime) {
   // A second school whose time has passed is the witness that the timer has run.
-  pb::School s2;
-  s2.set_school_id("s2");
-  s2.set_name("第二中学");
-  s2.set_district("d1");
-  s2.set_profile("national");
-  ASSERT_TRUE(client_->put_school(s2).ok());
-  pb::Class k;  // a school without classes has nothing to disclose
-  k.set_school_id("s2");
-  k.set_class_id("c1");
-  k.set_grade(7);
-  k.set_name("七年级1班");
-  k.set_student_count(40);
-  ASSERT_TRUE(client_->put_class(k).ok());
+  ASSERT_NO_FATAL_FAILURE(add_witness_school());
   put_schedule(schedule("s1", "17:30"));
   put_schedule(schedule("s2", "09:00"));
   ASSERT_TRUE(eventually([&] { return notices(*client_, "s2").size() == 1; }));
@@ -1195,19 +1200,7 @@ TEST_F(NoticeScheduleTest, DisabledScheduleIsStoredButPublishesNothing) {
   auto back = client_->get_notice_schedule("s1");
   ASSERT_TRUE(back.ok());
   EXPECT_FALSE(back->enabled());
-  pb::School s2;  // the witness that the timer has run
-  s2.set_school_id("s2");
-  s2.set_name("第二中学");
-  s2.set_district("d1");
-  s2.set_profile("national");
-  ASSERT_TRUE(client_->put_school(s2).ok());
-  pb::Class k;  // a school without classes has nothing to disclose
-  k.set_school_id("s2");
-  k.set_class_id("c1");
-  k.set_grade(7);
-  k.set_name("七年级1班");
-  k.set_student_count(40);
-  ASSERT_TRUE(client_->put_class(k).ok());
+  ASSERT_NO_FATAL_FAILURE(add_witness_school());  // the witness that the timer has run
   server_.clock().set(local_time(0, 17, 31));
   put_schedule(schedule("s2", "17:00"));
   ASSERT_TRUE(eventually([&] { return notices(*client_, "s2").size() == 1; }));
