@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/app.h"
+#include "app/tokens.h"
 
 int main(int argc, char** argv) {
   CLI::App cli{"hwload-server: homework-load monitoring for grades 1-9"};
@@ -19,7 +20,30 @@ int main(int argc, char** argv) {
   cli.add_option("--threads", threads, "I/O threads (default 2)")->check(CLI::Range(1, 64));
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
   cli.add_option("--port-file", port_file, "write the bound port to this file once listening");
+
+  // Access tokens, issued against the database file (--db) without starting the server.
+  hwload::app::TokenCommand token;
+  auto* token_cmd = cli.add_subcommand("token", "issue, list and revoke access tokens (only hashes are stored)");
+  token_cmd->require_subcommand(1);
+  auto* token_create = token_cmd->add_subcommand("create", "print a new token, once, as the last line");
+  token_create->add_option("--role", token.role, "teacher, grade_leader, school_admin, bureau or operator")->required();
+  token_create->add_option("--district", token.district, "the bureau's district");
+  token_create->add_option("--school", token.school_id, "the school of a teacher, grade leader or school admin");
+  token_create->add_option("--grade", token.grade, "the grade of a grade leader");
+  token_create->add_option("--classes", token.classes, "a teacher's classes, comma-separated")->delimiter(',');
+  token_create->add_option("--label", token.label, "who holds it, for the list (e.g. 王老师)");
+  auto* token_list = token_cmd->add_subcommand("list", "list tokens (never their secrets)");
+  auto* token_revoke = token_cmd->add_subcommand("revoke", "revoke a token at once");
+  token_revoke->add_option("token_id", token.token_id, "the id `token list` shows")->required();
   CLI11_PARSE(cli, argc, argv);
+
+  if (token_cmd->parsed()) {
+    hwload::SystemClock clock;
+    hwload::app::Config defaults;
+    token.db = db.empty() ? defaults.db : db;
+    token.action = token_create->parsed() ? "create" : token_list->parsed() ? "list" : "revoke";
+    return hwload::app::run_token_command(token, clock, std::cout, std::cerr);
+  }
 
   hwload::app::Config config;
   if (!config_file.empty()) {

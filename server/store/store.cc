@@ -10,7 +10,7 @@ using analytics::Date;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE schools(
   school_id TEXT PRIMARY KEY,
@@ -144,6 +144,20 @@ CREATE TABLE notice_schedules(
   enabled INTEGER NOT NULL,
   last_published_date TEXT NOT NULL DEFAULT '',
   updated_at TEXT NOT NULL);
+)sql",
+    // 4: access tokens (issue 5). Only a hash of each secret is kept.
+    R"sql(
+CREATE TABLE tokens(
+  token_id TEXT PRIMARY KEY,
+  secret_hash BLOB NOT NULL,
+  role TEXT NOT NULL,
+  district TEXT NOT NULL DEFAULT '',
+  school_id TEXT NOT NULL DEFAULT '',
+  grade INTEGER NOT NULL DEFAULT 0,
+  classes TEXT NOT NULL DEFAULT '',
+  label TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  revoked_at TEXT NOT NULL DEFAULT '');
 )sql",
 };
 
@@ -931,6 +945,73 @@ void Store::put_notice_schedule(const pb::NoticeSchedule& schedule, const std::s
       .bind(4, schedule.last_published_date())
       .bind(5, now)
       .exec();
+}
+
+// ---- access tokens --------------------------------------------------------------
+
+namespace {
+constexpr const char* kTokenColumns =
+    "token_id, secret_hash, role, district, school_id, grade, classes, label, created_at, revoked_at";
+
+TokenRecord read_token(const Stmt& s) {
+  TokenRecord t;
+  t.token_id = s.text(0);
+  t.secret_hash = s.text(1);
+  t.role = s.text(2);
+  t.district = s.text(3);
+  t.school_id = s.text(4);
+  t.grade = s.int32(5);
+  const std::string classes = s.text(6);
+  for (size_t start = 0; start < classes.size();) {
+    const size_t comma = std::min(classes.find(',', start), classes.size());
+    if (comma > start) t.classes.push_back(classes.substr(start, comma - start));
+    start = comma + 1;
+  }
+  t.label = s.text(7);
+  t.created_at = s.text(8);
+  t.revoked_at = s.text(9);
+  return t;
+}
+}  // namespace
+
+void Store::insert_token(const TokenRecord& t) {
+  std::string classes;
+  for (const auto& c : t.classes) classes += (classes.empty() ? "" : ",") + c;
+  db_->prepare("INSERT INTO tokens(" + std::string(kTokenColumns) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '')")
+      .bind(1, t.token_id)
+      .bind_blob(2, t.secret_hash)
+      .bind(3, t.role)
+      .bind(4, t.district)
+      .bind(5, t.school_id)
+      .bind(6, t.grade)
+      .bind(7, classes)
+      .bind(8, t.label)
+      .bind(9, t.created_at)
+      .exec();
+}
+
+std::optional<TokenRecord> Store::token(const std::string& token_id) {
+  Stmt& s = db_->prepare("SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE token_id = ?");
+  s.bind(1, token_id);
+  if (!s.step()) return std::nullopt;
+  TokenRecord out = read_token(s);
+  s.reset();
+  return out;
+}
+
+std::vector<TokenRecord> Store::tokens() {
+  Stmt& s = db_->prepare("SELECT " + std::string(kTokenColumns) + " FROM tokens ORDER BY created_at, token_id");
+  std::vector<TokenRecord> out;
+  while (s.step()) out.push_back(read_token(s));
+  return out;
+}
+
+bool Store::revoke_token(const std::string& token_id, const std::string& now) {
+  db_->prepare("UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at = ''")
+      .bind(1, now)
+      .bind(2, token_id)
+      .exec();
+  return db_->changes() > 0;
 }
 
 }  // namespace hwload::store

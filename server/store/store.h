@@ -59,6 +59,19 @@ struct NoticeHeader {
   std::string latest_notice_id;
 };
 
+// An access token as stored: its public id, the hash of its secret, its role and
+// scope (see server/auth/).
+struct TokenRecord {
+  std::string token_id;
+  std::string secret_hash;  // SHA-256 of the secret; the secret itself is never stored
+  std::string role;         // teacher, grade_leader, school_admin, bureau, operator
+  std::string district, school_id;
+  int grade = 0;
+  std::vector<std::string> classes;
+  std::string label;
+  std::string created_at, revoked_at;  // revoked_at empty: in force
+};
+
 class Store {
  public:
   // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
@@ -161,6 +174,13 @@ class Store {
   std::optional<pb::NoticeSchedule> notice_schedule(const std::string& school_id);
   std::vector<pb::NoticeSchedule> enabled_notice_schedules();
   void put_notice_schedule(const pb::NoticeSchedule& schedule, const std::string& now);
+
+  // Access tokens.
+  void insert_token(const TokenRecord& token);
+  std::optional<TokenRecord> token(const std::string& token_id);
+  std::vector<TokenRecord> tokens();
+  // False when there is no such token in force.
+  bool revoke_token(const std::string& token_id, const std::string& now);
 
  private:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}

@@ -1,0 +1,114 @@
+// Access tokens (server/auth/token.h) and their storage: the format, the parsing of
+// what clients send, the constant-time check, and that only a hash is kept.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "auth/token.h"
+#include "store/store.h"
+#include "support/test_server.h"
+
+namespace hwload::auth {
+namespace {
+
+TEST(Token, GeneratedTokenParsesBackToItsIdAndASecretThatMatchesTheStoredHash) {
+  const NewToken t = generate_token();
+  EXPECT_EQ(t.token_id.size(), 16u);
+  EXPECT_EQ(t.secret_hash.size(), 32u);
+  ASSERT_EQ(t.token.rfind("hwl_" + t.token_id + "_", 0), 0u) << t.token;
+  const auto parsed = parse_token(t.token);
+  ASSERT_TRUE(parsed.has_value()) << t.token;
+  EXPECT_EQ(parsed->token_id, t.token_id);
+  EXPECT_EQ(parsed->secret.size(), 43u);  // 256 bits, base64url
+  EXPECT_TRUE(secret_matches(parsed->secret, t.secret_hash));
+  EXPECT_EQ(t.token.find(t.secret_hash), std::string::npos);
+}
+
+TEST(Token, EveryTokenIsDifferent) {
+  std::set<std::string> ids, tokens;
+  for (int i = 0; i < 1000; ++i) {
+    const NewToken t = generate_token();
+    ids.insert(t.token_id);
+    tokens.insert(t.token);
+  }
+  EXPECT_EQ(ids.size(), 1000u);
+  EXPECT_EQ(tokens.size(), 1000u);
+}
+
+TEST(Token, ASecretDifferingInOneCharacterDoesNotMatch) {
+  const NewToken t = generate_token();
+  std::string secret = parse_token(t.token)->secret;
+  secret.back() = secret.back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(secret_matches(secret, t.secret_hash));
+  EXPECT_FALSE(secret_matches("", t.secret_hash));
+  EXPECT_FALSE(secret_matches(parse_token(t.token)->secret, ""));
+}
+
+TEST(Token, MalformedTokensAreNotParsed) {
+  const std::string good = generate_token().token;
+  EXPECT_FALSE(parse_token(""));
+  EXPECT_FALSE(parse_token("hwl_"));
+  EXPECT_FALSE(parse_token(good.substr(0, good.size() - 1)));
+  EXPECT_FALSE(parse_token(good + "A"));
+  EXPECT_FALSE(parse_token("xyz_" + good.substr(4)));
+  std::string upper_id = good;
+  upper_id[4] = 'G';  // not a hex digit
+  EXPECT_FALSE(parse_token(upper_id));
+  std::string bad_secret = good;
+  bad_secret.back() = '+';  // base64, not base64url
+  EXPECT_FALSE(parse_token(bad_secret));
+  std::string no_separator = good;
+  no_separator[20] = 'x';
+  EXPECT_FALSE(parse_token(no_separator));
+}
+
+TEST(Token, BearerHeaderIsParsedWithAnyCaseOfTheSchemeAndNothingElse) {
+  const std::string token = generate_token().token;
+  EXPECT_TRUE(parse_bearer("Bearer " + token));
+  EXPECT_TRUE(parse_bearer("bearer " + token));
+  EXPECT_TRUE(parse_bearer("BEARER  " + token + " "));
+  EXPECT_FALSE(parse_bearer("Basic " + token));
+  EXPECT_FALSE(parse_bearer(token));
+  EXPECT_FALSE(parse_bearer("Bearer"));
+  EXPECT_FALSE(parse_bearer("Bearer "));
+}
+
+TEST(TokenStore, StoresTheHashNotTheSecretAndRevokesOnce) {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "t.db").string();
+  const NewToken t = generate_token();
+  {
+    auto store = store::Store::open(path);
+    store::TokenRecord r;
+    r.token_id = t.token_id;
+    r.secret_hash = t.secret_hash;
+    r.role = "teacher";
+    r.school_id = "s1";
+    r.classes = {"c5", "c6"};
+    r.created_at = "2026-11-23T02:00:00.000Z";
+    store->insert_token(r);
+    const auto back = store->token(t.token_id);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->secret_hash, t.secret_hash);
+    EXPECT_EQ(back->classes, (std::vector<std::string>{"c5", "c6"}));
+    EXPECT_EQ(back->revoked_at, "");
+    EXPECT_TRUE(store->revoke_token(t.token_id, "2026-11-23T03:00:00.000Z"));
+    EXPECT_FALSE(store->revoke_token(t.token_id, "2026-11-23T04:00:00.000Z"));
+    EXPECT_EQ(store->token(t.token_id)->revoked_at, "2026-11-23T03:00:00.000Z");
+    EXPECT_FALSE(store->revoke_token("0000000000000000", "2026-11-23T04:00:00.000Z"));
+  }
+  // Nowhere in the file (or its WAL) is the secret.
+  const std::string secret = parse_token(t.token)->secret;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find(secret), std::string::npos) << entry.path();
+    EXPECT_EQ(bytes.find(t.token), std::string::npos) << entry.path();
+  }
+}
+
+}  // namespace
+}  // namespace hwload::auth
