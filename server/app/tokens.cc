@@ -2,16 +2,14 @@
 
 #include <cstdio>
 #include <ostream>
-#include <set>
 
+#include "auth/policy.h"
 #include "auth/token.h"
 #include "core/validate.h"
 #include "store/store.h"
 
 namespace hwload::app {
 namespace {
-
-const std::set<std::string> kRoles = {"teacher", "grade_leader", "school_admin", "bureau", "operator"};
 
 // Which scope options each role takes: the scope is exactly what it names.
 std::string check_scope(const TokenCommand& c, store::Store& store) {
@@ -44,7 +42,7 @@ std::string check_scope(const TokenCommand& c, store::Store& store) {
 }
 
 int create(const TokenCommand& c, store::Store& store, const Clock& clock, std::ostream& out, std::ostream& err) {
-  if (!kRoles.count(c.role)) {
+  if (!auth::parse_role(c.role)) {
     err << "hwload-server token create: --role must be one of teacher, grade_leader, school_admin, bureau, operator\n";
     return 1;
   }
