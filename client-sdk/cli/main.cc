@@ -195,6 +195,9 @@ int main(int argc, char** argv) {
   std::string server = std::getenv("HWLOAD_SERVER") ? std::getenv("HWLOAD_SERVER") : "http://127.0.0.1:8080";
   bool json = false, json_wire = false;
   app.add_option("--server", server, "server URL (env HWLOAD_SERVER; default http://127.0.0.1:8080)");
+  std::string token;
+  app.add_option("--token", token, "access token (env HWLOAD_TOKEN); prefer the environment: flags show in ps")
+      ->envname("HWLOAD_TOKEN");
   app.add_flag("--json", json, "print the server's answer as JSON");
   app.add_flag("--wire-json", json_wire, "talk JSON to the server instead of protobuf");
 
@@ -377,6 +380,7 @@ int main(int argc, char** argv) {
 
   hwload::client::ClientOptions options;
   options.base_url = server;
+  options.token = token;
   options.encoding = json_wire ? hwload::client::Encoding::kJson : hwload::client::Encoding::kProtobuf;
   Client client(options);
 

@@ -119,6 +119,7 @@ Result<RawResponse> Client::exchange(const std::string& method, const std::strin
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
     req.set(bhttp::field::host, host_);
     req.set(bhttp::field::user_agent, "hwload-client/0.1");
+    if (!options_.token.empty()) req.set(bhttp::field::authorization, "Bearer " + options_.token);
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body() = body;
     req.keep_alive(true);

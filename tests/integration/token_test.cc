@@ -7,7 +7,14 @@
 #include <iterator>
 #include <set>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
 #include "auth/token.h"
+#include "hwload/client/client.h"
 #include "store/store.h"
 #include "support/test_server.h"
 
@@ -108,6 +115,73 @@ TEST(TokenStore, StoresTheHashNotTheSecretAndRevokesOnce) {
     EXPECT_EQ(bytes.find(secret), std::string::npos) << entry.path();
     EXPECT_EQ(bytes.find(t.token), std::string::npos) << entry.path();
   }
+}
+
+// One HTTP exchange on a loopback port: records the request's header block and
+// answers 200 with an empty body.
+class OneShotServer {
+ public:
+  OneShotServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 1);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[4096];
+      while (head_.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        head_.append(buf, static_cast<size_t>(n));
+      }
+      const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      (void)::write(c, answer.data(), answer.size());
+      ::close(c);
+    });
+  }
+  ~OneShotServer() {
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string head() {
+    if (thread_.joinable()) thread_.join();
+    return head_;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::string head_;
+};
+
+TEST(ClientToken, TheSdkSendsItsTokenAsABearerCredential) {
+  OneShotServer server;
+  client::ClientOptions options;
+  options.base_url = server.url();
+  options.max_attempts = 1;
+  options.token = generate_token().token;
+  client::Client c(options);
+  (void)c.healthz();
+  EXPECT_NE(server.head().find("\r\nAuthorization: Bearer " + options.token + "\r\n"), std::string::npos)
+      << server.head();
+}
+
+TEST(ClientToken, WithoutATokenNoAuthorizationHeaderIsSent) {
+  OneShotServer server;
+  client::ClientOptions options;
+  options.base_url = server.url();
+  options.max_attempts = 1;
+  client::Client c(options);
+  (void)c.healthz();
+  EXPECT_EQ(server.head().find("Authorization"), std::string::npos) << server.head();
 }
 
 }  // namespace

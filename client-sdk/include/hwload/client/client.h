@@ -32,6 +32,9 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{30000};  // per attempt
   int max_attempts = 4;                      // for retried calls
   std::chrono::milliseconds first_backoff{100};
+  // An access token (hwl_<id>_<secret>), sent as `Authorization: Bearer`; empty:
+  // none. A header given to send_raw overrides it.
+  std::string token;
 };
 
 struct ApiError {
