@@ -19,6 +19,11 @@ struct Request {
   std::string content_type;
   std::string accept;
   std::string body;
+  // Credentials (never logged): the Authorization header, and the Cookie header
+  // for browser sessions; Origin for checking where a form post came from.
+  std::string authorization;
+  std::string cookie;
+  std::string origin;
   std::string request_id;
   std::string remote;  // peer address
 };

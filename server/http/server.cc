@@ -187,6 +187,9 @@ class Session : public std::enable_shared_from_this<Session> {
     req.target = std::string(msg.target());
     req.content_type = std::string(msg[bhttp::field::content_type]);
     req.accept = std::string(msg[bhttp::field::accept]);
+    req.authorization = std::string(msg[bhttp::field::authorization]);
+    req.cookie = std::string(msg[bhttp::field::cookie]);
+    req.origin = std::string(msg[bhttp::field::origin]);
     req.body = std::move(msg.body());
     req.remote = remote_;
     req.request_id = server_->next_request_id();
