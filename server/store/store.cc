@@ -158,6 +158,26 @@ CREATE TABLE tokens(
   label TEXT NOT NULL DEFAULT '',
   created_at TEXT NOT NULL,
   revoked_at TEXT NOT NULL DEFAULT '');
+-- Every change: who (token and role), what (method, route, target), when, from
+-- where, and the answer. Append-only.
+CREATE TABLE audit(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  token_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  method TEXT NOT NULL,
+  route TEXT NOT NULL,
+  target TEXT NOT NULL,
+  school_id TEXT NOT NULL DEFAULT '',
+  district TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL);
+CREATE INDEX audit_by_school ON audit(school_id, seq);
+CREATE INDEX audit_by_district ON audit(district, seq);
+CREATE TRIGGER audit_is_immutable BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END;
+CREATE TRIGGER audit_is_kept BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log cannot be deleted from'); END;
 )sql",
 };
 
@@ -1012,6 +1032,49 @@ bool Store::revoke_token(const std::string& token_id, const std::string& now) {
       .bind(2, token_id)
       .exec();
   return db_->changes() > 0;
+}
+
+// ---- audit log ------------------------------------------------------------------
+
+void Store::insert_audit(const AuditEntry& e) {
+  db_->prepare(
+         "INSERT INTO audit(at, token_id, role, remote, method, route, target, school_id, district, status) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, e.at)
+      .bind(2, e.token_id)
+      .bind(3, e.role)
+      .bind(4, e.remote)
+      .bind(5, e.method)
+      .bind(6, e.route)
+      .bind(7, e.target)
+      .bind(8, e.school_id)
+      .bind(9, e.district)
+      .bind(10, e.status)
+      .exec();
+}
+
+std::vector<AuditEntry> Store::audit(const std::string& school_id, const std::string& district, int64_t after_seq,
+                                     int limit) {
+  Stmt& s = db_->prepare(
+      "SELECT seq, at, token_id, role, remote, method, route, target, school_id, district, status FROM audit "
+      "WHERE seq > ?1 AND (?2 = '' OR school_id = ?2) AND (?3 = '' OR district = ?3) ORDER BY seq LIMIT ?4");
+  s.bind(1, after_seq).bind(2, school_id).bind(3, district).bind(4, limit);
+  std::vector<AuditEntry> out;
+  while (s.step()) {
+    AuditEntry& e = out.emplace_back();
+    e.seq = s.int64(0);
+    e.at = s.text(1);
+    e.token_id = s.text(2);
+    e.role = s.text(3);
+    e.remote = s.text(4);
+    e.method = s.text(5);
+    e.route = s.text(6);
+    e.target = s.text(7);
+    e.school_id = s.text(8);
+    e.district = s.text(9);
+    e.status = s.int32(10);
+  }
+  return out;
 }
 
 }  // namespace hwload::store

@@ -72,6 +72,17 @@ struct TokenRecord {
   std::string created_at, revoked_at;  // revoked_at empty: in force
 };
 
+// One change in the audit log. Never holds a token's secret.
+struct AuditEntry {
+  int64_t seq = 0;
+  std::string at;                     // RFC 3339
+  std::string token_id, role;         // who
+  std::string remote;                 // from where (peer address)
+  std::string method, route, target;  // what: e.g. POST /v1/assignments
+  std::string school_id, district;    // whose (for the readers' scopes)
+  int status = 0;                     // the answer
+};
+
 class Store {
  public:
   // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
@@ -181,6 +192,12 @@ class Store {
   std::vector<TokenRecord> tokens();
   // False when there is no such token in force.
   bool revoke_token(const std::string& token_id, const std::string& now);
+
+  // The audit log: append-only (triggers refuse UPDATE and DELETE).
+  void insert_audit(const AuditEntry& entry);
+  // Oldest first after `after_seq`; empty school_id/district: any.
+  std::vector<AuditEntry> audit(const std::string& school_id, const std::string& district, int64_t after_seq,
+                                int limit);
 
  private:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}

@@ -186,3 +186,42 @@ TEST(ClientToken, WithoutATokenNoAuthorizationHeaderIsSent) {
 
 }  // namespace
 }  // namespace hwload::auth
+
+namespace hwload::store {
+namespace {
+
+TEST(AuditStore, EntriesReadBackInOrderFilteredByScopeAndCannotBeChanged) {
+  testing::TempDir dir;
+  auto store = Store::open((dir.path() / "a.db").string());
+  const auto entry = [](const std::string& school, const std::string& district, int status) {
+    AuditEntry e;
+    e.at = "2026-11-23T02:00:00.000Z";
+    e.token_id = "0123456789abcdef";
+    e.role = "teacher";
+    e.remote = "10.0.0.7";
+    e.method = "POST";
+    e.route = "/v1/assignments";
+    e.target = "/v1/assignments";
+    e.school_id = school;
+    e.district = district;
+    e.status = status;
+    return e;
+  };
+  store->insert_audit(entry("s1", "d1", 200));
+  store->insert_audit(entry("s2", "d1", 400));
+  store->insert_audit(entry("s3", "d2", 200));
+  const auto all = store->audit("", "", 0, 100);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_LT(all[0].seq, all[1].seq);
+  EXPECT_EQ(all[1].status, 400);
+  EXPECT_EQ(all[0].remote, "10.0.0.7");
+  EXPECT_EQ(store->audit("s1", "", 0, 100).size(), 1u);
+  EXPECT_EQ(store->audit("", "d1", 0, 100).size(), 2u);
+  EXPECT_EQ(store->audit("", "", all[0].seq, 100).size(), 2u);
+  EXPECT_THROW(store->db().exec("UPDATE audit SET status = 200"), StoreError);
+  EXPECT_THROW(store->db().exec("DELETE FROM audit"), StoreError);
+  EXPECT_EQ(store->audit("", "", 0, 100).size(), 3u);
+}
+
+}  // namespace
+}  // namespace hwload::store
