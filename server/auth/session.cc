@@ -1,12 +1,9 @@
 #include "auth/session.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include <stdexcept>
 
 #include "auth/token.h"
+#include "delivery/signature.h"
 
 namespace hwload::auth {
 namespace {
@@ -15,16 +12,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-std::string hex(const unsigned char* p, size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[p[i] >> 4];
-    out += kDigits[p[i] & 0xf];
-  }
-  return out;
 }
 
 }  // namespace
@@ -59,13 +46,7 @@ std::string new_session_id() {
 }
 
 std::string csrf_token(std::string_view key, std::string_view session_id) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(session_id.data()), session_id.size(), mac, &len)) {
-    throw std::runtime_error("HMAC-SHA256 failed");
-  }
-  return hex(mac, len);
+  return delivery::hmac_sha256_hex(key, session_id);
 }
 
 bool csrf_matches(std::string_view key, std::string_view session_id, std::string_view presented) {
