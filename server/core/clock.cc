@@ -37,6 +37,12 @@ analytics::Date local_date(std::chrono::system_clock::time_point t, int utc_offs
   return analytics::Date{static_cast<int32_t>(days)};
 }
 
+int local_minute_of_day(std::chrono::system_clock::time_point t, int utc_offset_minutes) {
+  const long long secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() +
+                         static_cast<long long>(utc_offset_minutes) * 60;
+  return static_cast<int>(((secs % 86400) + 86400) % 86400 / 60);
+}
+
 bool parse_rfc3339_utc(const std::string& text, std::chrono::system_clock::time_point& out) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
   char z = 0;

@@ -51,6 +51,8 @@ std::string format_rfc3339(std::chrono::system_clock::time_point t);
 
 // The calendar date at `t` in a zone `utc_offset_minutes` east of UTC (China: +480).
 analytics::Date local_date(std::chrono::system_clock::time_point t, int utc_offset_minutes);
+// Minutes after local midnight at `t` in that zone (0-1439).
+int local_minute_of_day(std::chrono::system_clock::time_point t, int utc_offset_minutes);
 
 // Parses YYYY-MM-DDTHH:MM:SS[.fff]Z (UTC) as format_rfc3339 writes it.
 bool parse_rfc3339_utc(const std::string& text, std::chrono::system_clock::time_point& out);

@@ -105,6 +105,25 @@ pb::NoticeClass Service::notice_class(const SchoolContext& ctx, const pb::Class&
   return out;
 }
 
+pb::Notice Service::snapshot(const SchoolContext& ctx, Date from, Date to, int grade, const char* published_by) {
+  pb::Notice notice;
+  notice.set_school_id(ctx.school.school_id());
+  notice.set_school_name(ctx.school.name());
+  notice.set_district(ctx.school.district());
+  notice.set_published_by(published_by);
+  const bool daily = grade == 0;
+  if (daily) {
+    notice.set_date(analytics::format_date(from));
+  } else {
+    notice.set_week(analytics::format_iso_week(analytics::iso_week_of(from)));
+    notice.set_grade(grade);
+  }
+  for (const auto& klass : store_.classes(ctx.school.school_id(), grade)) {
+    *notice.add_classes() = notice_class(ctx, klass, from, to, daily);
+  }
+  return notice;
+}
+
 PublishedNotice Service::publish_snapshot(pb::Notice notice, const std::string& subject) {
   auto latest = store_.latest_notice(notice.school_id(), subject);
   if (latest && content_of(*latest) == content_of(notice)) {
@@ -147,20 +166,7 @@ StatusOr<PublishedNotice> Service::publish_notice(const std::string& school_id, 
   store::Transaction tx(store_.db());
   auto ctx = load_school(school_id);
   if (!ctx.is_ok()) return ctx.status();
-  pb::Notice notice;
-  notice.set_school_id(school_id);
-  notice.set_school_name(ctx->school.name());
-  notice.set_district(ctx->school.district());
-  notice.set_published_by("api");
-  if (daily) {
-    notice.set_date(analytics::format_date(from));
-  } else {
-    notice.set_week(analytics::format_iso_week(analytics::iso_week_of(from)));
-    notice.set_grade(req.grade());
-  }
-  for (const auto& klass : store_.classes(school_id, daily ? 0 : req.grade())) {
-    *notice.add_classes() = notice_class(*ctx, klass, from, to, daily);
-  }
+  pb::Notice notice = daily ? snapshot(*ctx, from, from, 0, "api") : snapshot(*ctx, from, to, req.grade(), "api");
   if (notice.classes().empty()) {
     return daily ? Status::invalid("school_id", "school " + school_id + " has no registered classes to disclose")
                  : Status::invalid("grade", "grade " + std::to_string(req.grade()) + " of school " + school_id +
@@ -244,10 +250,7 @@ StatusOr<pb::NoticeSchedule> Service::get_notice_schedule(const std::string& sch
 
 int Service::publish_scheduled() {
   const Date today = this->today();
-  const long long local_seconds =
-      std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count() +
-      options_.utc_offset_minutes * 60LL;
-  const int minute_of_day = static_cast<int>(((local_seconds % 86400) + 86400) % 86400 / 60);
+  const int minute_of_day = local_minute_of_day(clock_.now(), options_.utc_offset_minutes);
   int published = 0;
   for (pb::NoticeSchedule schedule : store_.enabled_notice_schedules()) {
     const auto at = parse_time_of_day(schedule.publish_time());
@@ -261,15 +264,7 @@ int Service::publish_scheduled() {
       auto ctx = load_school(schedule.school_id());
       if (!ctx.is_ok()) break;
       if (ctx->calendar.day_kind(d) == analytics::DayKind::kSchoolDay) {
-        pb::Notice notice;
-        notice.set_school_id(schedule.school_id());
-        notice.set_school_name(ctx->school.name());
-        notice.set_district(ctx->school.district());
-        notice.set_published_by("schedule");
-        notice.set_date(analytics::format_date(d));
-        for (const auto& klass : store_.classes(schedule.school_id(), 0)) {
-          *notice.add_classes() = notice_class(*ctx, klass, d, d, true);
-        }
+        pb::Notice notice = snapshot(*ctx, d, d, 0, "schedule");
         // A school without classes has nothing to disclose yet.
         if (notice.classes_size() > 0 && publish_snapshot(std::move(notice), daily_subject(d)).created) ++published;
       }
@@ -299,10 +294,6 @@ StatusOr<notices::WeekReview> Service::week_review(const std::string& school_id,
   f.to = analytics::format_date(monday + 6);
   f.state = pb::OPEN;
   out.open_breaches = store_.breaches(f, options_.max_list);
-  auto ctx = load_school(school_id);
-  if (ctx.is_ok() && ctx->profile->no_homework_applies(grade)) {
-    out.no_homework_weekday = ctx->calendar.no_homework_weekday();
-  }
   return out;
 }
 

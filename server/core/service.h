@@ -159,6 +159,10 @@ class Service {
   // One class's notice rows for [from, to] (assignments listed when asked).
   pb::NoticeClass notice_class(const SchoolContext& ctx, const pb::Class& klass, analytics::Date from,
                                analytics::Date to, bool with_assignments);
+  // What a notice of the school says now: the daily notice of `from` (grade 0,
+  // every class, assignments listed) or one grade's totals over [from, to].
+  pb::Notice snapshot(const SchoolContext& ctx, analytics::Date from, analytics::Date to, int grade,
+                      const char* published_by);
   // Publishes `notice` as the next version of `subject` unless its content equals
   // the latest version. In the caller's transaction.
   PublishedNotice publish_snapshot(pb::Notice notice, const std::string& subject);

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 
+#include "core/clock.h"
 #include "hwload/analytics/calendar.h"
 
 namespace hwload::notices {
@@ -54,15 +55,12 @@ std::string short_weekday(const std::string& iso) {
 
 // An RFC 3339 UTC time shown as "2026-11-17 17:30" in the schools' local time.
 std::string local_time(const std::string& rfc3339, int utc_offset_minutes) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0;
-  if (std::sscanf(rfc3339.c_str(), "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) != 5) return escape_html(rfc3339);
-  long long minutes =
-      static_cast<long long>(analytics::date_from_ymd(y, mo, d).days) * 1440 + h * 60 + mi + utc_offset_minutes;
-  const Date local{static_cast<int>(minutes / 1440)};
-  minutes %= 1440;
+  std::chrono::system_clock::time_point t;
+  if (!parse_rfc3339_utc(rfc3339, t)) return escape_html(rfc3339);
+  const int minute = local_minute_of_day(t, utc_offset_minutes);
   char buf[16];
-  std::snprintf(buf, sizeof buf, " %02lld:%02lld", minutes / 60, minutes % 60);
-  return analytics::format_date(local) + buf;
+  std::snprintf(buf, sizeof buf, " %02d:%02d", minute / 60, minute % 60);
+  return analytics::format_date(local_date(t, utc_offset_minutes)) + buf;
 }
 
 constexpr const char* kStyle = R"css(
@@ -720,13 +718,20 @@ std::string render_week_review(const WeekReview& r) {
         break;
       }
     }
-    out += "<p class=\"legend\">格中为预估的必做书面作业分钟数" +
-           (caps.empty() ? std::string() : "，上学日上限 " + caps + " 分钟") + "。" + key("#d7efd9", "≤60%") +
-           key("#fff1b8", "≤85%") + key("#ffd59e", "接近上限") + key("#f4a4a4", "超出") +
-           key("#c62828", "超出25%以上") + key("#eceff1", "非上学日") + "；红点：有未处理的违规" +
-           (r.no_homework_weekday ? "；虚线框：无书面作业日（" + weekday_label(r.no_homework_weekday) + "）"
-                                  : std::string()) +
-           "。</p>\n";
+    // The grade's fixed no-homework weekday, as the days of the week mark it (R3).
+    int no_homework_weekday = 0;
+    for (const auto& d : first) {
+      const auto date = analytics::parse_date(d.date());
+      if (d.no_homework_day() && d.day_kind() == pb::SCHOOL_DAY && date)
+        no_homework_weekday = analytics::iso_weekday(*date);
+    }
+    out +=
+        "<p class=\"legend\">格中为预估的必做书面作业分钟数" +
+        (caps.empty() ? std::string() : "，上学日上限 " + caps + " 分钟") + "。" + key("#d7efd9", "≤60%") +
+        key("#fff1b8", "≤85%") + key("#ffd59e", "接近上限") + key("#f4a4a4", "超出") + key("#c62828", "超出25%以上") +
+        key("#eceff1", "非上学日") + "；红点：有未处理的违规" +
+        (no_homework_weekday ? "；虚线框：无书面作业日（" + weekday_label(no_homework_weekday) + "）" : std::string()) +
+        "。</p>\n";
   }
 
   out += "<h2>学科占比（本周预估书面作业）</h2>\n<div class=\"card\">\n" + subject_shares(r) + "</div>\n";

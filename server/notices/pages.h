@@ -20,7 +20,6 @@ struct WeekReview {
   pb::GradeWeek week;                     // one ClassLoad per class, Monday to Sunday
   std::vector<pb::Breach> open_breaches;  // the grade's open breaches in the week
   std::string previous_week, next_week;   // ISO weeks, for the links
-  int no_homework_weekday = 0;            // ISO weekday fixed for the grade (R3); 0: none
 };
 
 struct PageOptions {
@@ -32,8 +31,7 @@ struct PageOptions {
 std::string render_notice_page(const pb::Notice& notice, const PageOptions& options = {});
 // A page of a school's notices, newest first (without their classes), with a link
 // to the older ones when `list.next_before` says there are more.
-std::string render_notice_index(const pb::School& school, const pb::NoticeList& list,
-                                const PageOptions& options = {});
+std::string render_notice_index(const pb::School& school, const pb::NoticeList& list, const PageOptions& options = {});
 // The weekly review: heatmap of classes x days, subject shares, measured vs planned,
 // open breaches with an acknowledge form, links to the neighbouring weeks.
 std::string render_week_review(const WeekReview& review);

@@ -226,6 +226,15 @@ TEST(Pages, ReviewShowsSharesMeasuredVsPlannedBreachFormAndNeighbourWeeks) {
   EXPECT_TRUE(contains(page, "href=\"/ui/schools/s1/grades/5/weeks/2026-W47.csv\""));
 }
 
+TEST(Pages, ReviewOutlinesTheNoHomeworkDayAndNamesItsWeekdayInTheLegend) {
+  WeekReview r = review();
+  EXPECT_FALSE(contains(render_week_review(r), "虚线框"));
+  r.week.mutable_classes(0)->mutable_days(2)->set_no_homework_day(true);  // Wednesday
+  const std::string page = render_week_review(r);
+  EXPECT_TRUE(contains(page, "虚线框：无书面作业日（星期三）"));
+  EXPECT_EQ(count(page, "stroke-dasharray"), 1);
+}
+
 TEST(Pages, WeekCsvIsUtf8WithBomChineseHeadersAndCrlfRows) {
   const std::string csv = render_week_csv(review());
   ASSERT_GE(csv.size(), 3u);
