@@ -1597,9 +1597,11 @@ TEST_P(NoticeTest, NoticeListPagesBackwardsWithNextBefore) {
   ASSERT_TRUE(decode(last.body, Encoding::kJson, page3)) << last.body;
   EXPECT_EQ(notice_dates({page3.notices().begin(), page3.notices().end()}), (std::vector<std::string>{"2026-11-16"}));
   EXPECT_EQ(page3.next_before(), 0);
-  // The public index links to the older page the same way.
+  // The public index holds 50 to a page: these five need no link to older ones.
   const RawResponse index = get(*client_, "/notices/s1", "text/html");
   EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(occurrences(index.body, "/notices/s1/"), 5) << index.body;
+  EXPECT_EQ(index.body.find("?before="), std::string::npos) << index.body;
   EXPECT_EQ(get(*client_, "/v1/schools/s1/notices?before=-1", "application/json").status, 400);
 }
 
