@@ -57,6 +57,9 @@ std::string kind_short(pb::DayKind k) {
 int fail(const hwload::client::ApiError& e) {
   std::cerr << "hwload: " << e.to_string() << "\n";
   for (const auto& d : e.error.details()) std::cerr << "  " << d.field() << ": " << d.rule() << "\n";
+  if (e.http_status == 401) {
+    std::cerr << "hwload: give a token with --token or HWLOAD_TOKEN (issued by `hwload-server token create`)\n";
+  }
   return 1;
 }
 
@@ -194,10 +197,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string server = std::getenv("HWLOAD_SERVER") ? std::getenv("HWLOAD_SERVER") : "http://127.0.0.1:8080";
   bool json = false, json_wire = false;
-  app.add_option("--server", server, "server URL (env HWLOAD_SERVER; default http://127.0.0.1:8080)");
+  app.add_option("--server", server,
+                 "server URL, http:// or https:// (env HWLOAD_SERVER; default http://127.0.0.1:8080)");
   std::string token;
   app.add_option("--token", token, "access token (env HWLOAD_TOKEN); prefer the environment: flags show in ps")
       ->envname("HWLOAD_TOKEN");
+  std::string ca_file;
+  app.add_option("--ca-file", ca_file, "PEM CAs to trust for https, beside the system's (env HWLOAD_CA_FILE)")
+      ->envname("HWLOAD_CA_FILE")
+      ->check(CLI::ExistingFile);
   app.add_flag("--json", json, "print the server's answer as JSON");
   app.add_flag("--wire-json", json_wire, "talk JSON to the server instead of protobuf");
 
@@ -334,6 +342,14 @@ int main(int argc, char** argv) {
   tail->add_option("--after", after, "start after this cursor (default: the first alert)");
   tail->add_option("--district", district);
 
+  auto* audit = app.add_subcommand("audit", "the audit log of changes: who, what, when, from where (oldest first)");
+  std::string audit_school;
+  int64_t audit_after = 0;
+  audit->add_option("--school", audit_school, "only this school's changes");
+  audit->add_option("--district", district, "only this district's changes");
+  audit->add_option("--after", audit_after, "continue after this seq (the `next after` a page printed)");
+  audit->add_option("--limit", limit, "at most this many entries (default 100)");
+
   auto* subs = app.add_subcommand("subscriptions", "a bureau's webhooks for its district's alerts");
   subs->require_subcommand(1);
   auto* subs_put = subs->add_subcommand("put", "create or replace a subscription");
@@ -381,6 +397,7 @@ int main(int argc, char** argv) {
   hwload::client::ClientOptions options;
   options.base_url = server;
   options.token = token;
+  options.ca_file = ca_file;
   options.encoding = json_wire ? hwload::client::Encoding::kJson : hwload::client::Encoding::kProtobuf;
   Client client(options);
 
@@ -671,6 +688,22 @@ int main(int argc, char** argv) {
     }
     std::cout << t.render({true});
     std::cout << "next cursor: " << r->next_cursor() << "\n";
+    return 0;
+  }
+  if (audit->parsed()) {
+    auto r = client.audit(audit_school, district, audit_after, limit ? limit : 100);
+    if (!r) return fail(r.error());
+    if (json) {
+      print_json(*r);
+      return 0;
+    }
+    Table t({"seq", "at", "role", "token", "from", "request", "what", "status"});
+    for (const auto& e : r->entries()) {
+      t.add({std::to_string(e.seq()), e.at(), e.role(), e.token_id(), e.remote(), e.method() + " " + e.route(),
+             e.target(), e.status() ? std::to_string(e.status()) : "-"});
+    }
+    std::cout << t.render({true});
+    if (r->next_after()) std::cout << "next after: " << r->next_after() << "\n";
     return 0;
   }
   if (subs_put->parsed()) {

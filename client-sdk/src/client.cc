@@ -4,10 +4,17 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -16,27 +23,80 @@ namespace hwload::client {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// One connection at a time, plain or TLS; a new stream for each connection (a TLS
+// stream cannot be reused once closed).
 struct Client::Connection {
   asio::io_context io;
-  beast::tcp_stream stream{io};
+  bool tls = false;
+  std::optional<ssl::context> tls_context;
+  std::string setup_error;  // set: the options cannot work (bad scheme, unreadable CA file)
+  std::optional<beast::tcp_stream> plain;
+  std::optional<TlsStream> secure;
   beast::flat_buffer buffer;
   bool open = false;
+
+  void new_stream() {
+    plain.reset();
+    secure.reset();
+    if (tls) {
+      secure.emplace(io, *tls_context);
+    } else {
+      plain.emplace(io);
+    }
+  }
+  beast::tcp_stream& tcp() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  void close() {
+    if (plain || secure) {
+      beast::error_code ignored;
+      tcp().socket().close(ignored);
+    }
+    open = false;
+  }
+  // The TLS handshake on a connected `secure` stream, checking the certificate
+  // against `host`. Closes the connection and returns the error when it fails.
+  std::optional<ApiError> handshake(const std::string& host, const std::string& port,
+                                    std::chrono::milliseconds timeout);
 };
 
 namespace {
 
 constexpr const char* kProtobufType = "application/x-protobuf";
 constexpr const char* kJsonType = "application/json";
+// Transport failures worth retrying; other codes of a status-0 error are not.
+constexpr const char* kTransientCode = "UNAVAILABLE";
+constexpr const char* kUnverifiedCode = "CERTIFICATE_VERIFY_FAILED";
 
-ApiError transport_error(const std::string& what) {
+ApiError transport_error(const std::string& what, const char* code = kTransientCode) {
   ApiError e;
   e.http_status = 0;
-  e.error.set_code("UNAVAILABLE");
+  e.error.set_code(code);
   e.error.set_message(what);
   return e;
 }
+
+bool is_ip_address(const std::string& host) {
+  beast::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// Asio's host name check, recording a mismatch in the verify result so that the
+// error can say what was wrong.
+struct VerifyHost {
+  ssl::host_name_verification check;
+  bool ip;
+  bool operator()(bool preverified, ssl::verify_context& ctx) {
+    const bool ok = check(preverified, ctx);
+    if (preverified && !ok) {
+      X509_STORE_CTX_set_error(ctx.native_handle(), ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
+    }
+    return ok;
+  }
+};
 
 bool is_protobuf(const std::string& content_type) { return content_type.rfind(kProtobufType, 0) == 0; }
 
@@ -67,18 +127,38 @@ std::string ApiError::to_string() const {
 
 Client::Client(ClientOptions options) : options_(std::move(options)), conn_(std::make_unique<Connection>()) {
   std::string url = options_.base_url;
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) == 0) url = url.substr(scheme.size());
+  Connection& c = *conn_;
+  if (url.rfind("https://", 0) == 0) {
+    c.tls = true;
+    url = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    url = url.substr(7);
+  } else if (url.find("://") != std::string::npos) {
+    c.setup_error = "unsupported URL scheme in " + options_.base_url + " (use http:// or https://)";
+  }
   while (!url.empty() && url.back() == '/') url.pop_back();
   const auto colon = url.rfind(':');
-  if (colon == std::string::npos) {
+  if (colon == std::string::npos || url.back() == ']') {  // no port (an IPv6 literal has colons)
     host_ = url;
-    port_ = "80";
+    port_ = c.tls ? "443" : "80";
   } else {
     host_ = url.substr(0, colon);
     port_ = url.substr(colon + 1);
   }
   if (host_.size() > 2 && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
+  if (c.tls) {
+    c.tls_context.emplace(ssl::context::tls_client);
+    c.tls_context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                               ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression);
+    SSL_CTX_set_min_proto_version(c.tls_context->native_handle(), TLS1_2_VERSION);
+    beast::error_code ec;
+    c.tls_context->set_default_verify_paths(ec);
+    if (!options_.ca_file.empty()) {
+      c.tls_context->load_verify_file(options_.ca_file, ec);
+      if (ec) c.setup_error = "cannot read the CA file " + options_.ca_file + ": " + ec.message();
+    }
+    c.tls_context->set_verify_mode(ssl::verify_peer);
+  }
 }
 
 Client::~Client() = default;
@@ -101,6 +181,7 @@ std::string Client::escape(const std::string& s) {
 Result<RawResponse> Client::exchange(const std::string& method, const std::string& target, const std::string& body,
                                      const std::map<std::string, std::string>& headers) {
   Connection& c = *conn_;
+  if (!c.setup_error.empty()) return transport_error(c.setup_error, "INVALID_ARGUMENT");
   for (int fresh = 0; fresh < 2; ++fresh) {
     const bool reused = c.open;
     beast::error_code ec;
@@ -108,11 +189,18 @@ Result<RawResponse> Client::exchange(const std::string& method, const std::strin
       tcp::resolver resolver(c.io);
       auto endpoints = resolver.resolve(host_, port_, ec);
       if (ec) return transport_error("cannot resolve " + host_ + ": " + ec.message());
-      c.stream.expires_after(options_.timeout);  // honoured by asynchronous operations only
-      c.stream.async_connect(endpoints, [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; });
+      c.new_stream();
+      c.tcp().expires_after(options_.timeout);  // honoured by asynchronous operations only
+      c.tcp().async_connect(endpoints, [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; });
       c.io.restart();
       c.io.run();
-      if (ec) return transport_error("cannot connect to " + host_ + ":" + port_ + ": " + ec.message());
+      if (ec) {
+        c.close();
+        return transport_error("cannot connect to " + host_ + ":" + port_ + ": " + ec.message());
+      }
+      if (c.tls) {
+        if (auto failed = c.handshake(host_, port_, options_.timeout)) return *failed;
+      }
       c.open = true;
       c.buffer.clear();
     }
@@ -126,25 +214,31 @@ Result<RawResponse> Client::exchange(const std::string& method, const std::strin
     req.prepare_payload();
     // Sync Beast calls on a tcp_stream honour expires_after only through async ops,
     // so run them as async operations on the private io_context.
-    c.stream.expires_after(options_.timeout);
+    c.tcp().expires_after(options_.timeout);
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(256ull * 1024 * 1024);
     beast::error_code wec, rec;
-    bhttp::async_write(c.stream, req, [&](beast::error_code e, size_t) {
-      wec = e;
-      if (e) return;
-      bhttp::async_read(c.stream, c.buffer, parser, [&](beast::error_code e2, size_t) { rec = e2; });
-    });
+    auto write_then_read = [&](auto& stream) {
+      bhttp::async_write(stream, req, [&](beast::error_code e, size_t) {
+        wec = e;
+        if (e) return;
+        bhttp::async_read(stream, c.buffer, parser, [&](beast::error_code e2, size_t) { rec = e2; });
+      });
+    };
+    if (c.secure) {
+      write_then_read(*c.secure);
+    } else {
+      write_then_read(*c.plain);
+    }
     c.io.restart();
     c.io.run();
     if (wec || rec) {
-      beast::error_code ignored;
-      c.stream.socket().close(ignored);
-      c.open = false;
+      c.close();
       // A kept-alive connection the server closed meanwhile: try once on a new one.
       if (reused && fresh == 0 &&
           (rec == bhttp::error::end_of_stream || rec == asio::error::connection_reset ||
-           wec == asio::error::broken_pipe || wec == asio::error::connection_reset)) {
+           rec == ssl::error::stream_truncated || wec == asio::error::broken_pipe ||
+           wec == asio::error::connection_reset)) {
         continue;
       }
       return transport_error(method + " " + target + ": " + (wec ? wec : rec).message());
@@ -159,14 +253,41 @@ Result<RawResponse> Client::exchange(const std::string& method, const std::strin
       out.headers[name] = std::string(f.value());
     }
     out.body = std::move(res.body());
-    if (!res.keep_alive()) {
-      beast::error_code ignored;
-      c.stream.socket().close(ignored);
-      c.open = false;
-    }
+    if (!res.keep_alive()) c.close();
     return out;
   }
   return transport_error("connection closed");
+}
+
+std::optional<ApiError> Client::Connection::handshake(const std::string& host, const std::string& port,
+                                                      std::chrono::milliseconds timeout) {
+  const bool ip = is_ip_address(host);
+  // SNI carries names only (RFC 6066); the certificate must name the host either way.
+  if (!ip && !SSL_set_tlsext_host_name(secure->native_handle(), host.c_str())) {
+    close();
+    return transport_error("TLS: cannot set the server name " + host, "INVALID_ARGUMENT");
+  }
+  secure->set_verify_callback(VerifyHost{ssl::host_name_verification(host), ip});
+  beast::error_code ec;
+  tcp().expires_after(timeout);
+  secure->async_handshake(ssl::stream_base::client, [&ec](beast::error_code e) { ec = e; });
+  io.restart();
+  io.run();
+  if (!ec) return std::nullopt;
+  const long verify = SSL_get_verify_result(secure->native_handle());
+  close();
+  const bool unverified = verify != X509_V_OK ||
+                          (ec.category() == asio::error::get_ssl_category() &&
+                           ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED);
+  if (unverified) {
+    std::string why = verify != X509_V_OK ? X509_verify_cert_error_string(verify) : ec.message();
+    std::string hint = verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH
+                           ? "; it is not issued for " + host
+                           : "; is its CA trusted (the system's, or the CA file)?";
+    return transport_error("the certificate of " + host + ":" + port + " could not be verified: " + why + hint,
+                           kUnverifiedCode);
+  }
+  return transport_error("TLS handshake with " + host + ":" + port + " failed: " + ec.message());
 }
 
 Result<RawResponse> Client::send_raw(const std::string& method, const std::string& target, const std::string& body,
@@ -194,7 +315,8 @@ Result<Resp> Client::call(const std::string& method, const std::string& target, 
   std::minstd_rand jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
     auto raw = exchange(method, target, payload, headers);
-    const bool transient = !raw.ok() || raw->status == 503 || raw->status == 429;
+    const bool transient =
+        raw.ok() ? raw->status == 503 || raw->status == 429 : raw.error().error.code() == kTransientCode;
     if (transient && attempt < attempts) {
       auto wait = backoff + std::chrono::milliseconds(jitter() % (backoff.count() + 1));
       if (raw.ok()) {
@@ -311,6 +433,15 @@ Result<pb::Breach> Client::acknowledge(const std::string& breach_id, const pb::A
 Result<pb::AlertPage> Client::alerts(const std::string& after, int limit, const std::string& district) {
   return call<pb::AlertPage>(
       "GET", "/v1/alerts" + query({{"after", after}, {"limit", num(limit)}, {"district", district}}), nullptr, true);
+}
+Result<pb::AuditPage> Client::audit(const std::string& school_id, const std::string& district, int64_t after,
+                                    int limit) {
+  return call<pb::AuditPage>("GET",
+                             "/v1/audit" + query({{"school_id", school_id},
+                                                  {"district", district},
+                                                  {"after", after ? std::to_string(after) : std::string()},
+                                                  {"limit", num(limit)}}),
+                             nullptr, true);
 }
 Result<pb::Subscription> Client::put_subscription(const pb::Subscription& s) {
   return call<pb::Subscription>("PUT", "/v1/subscriptions/" + escape(s.subscription_id()), &s, true);

@@ -1,7 +1,11 @@
 // The HTTP API: one thin handler per route of PRODUCT.md. Each decodes the body,
-// calls the Service and encodes its answer; rules live in core/ and analytics/.
-// handle() is a function of a request (it knows no sockets) and runs on the store
-// thread, since the Service it calls does SQLite work.
+// asks Access whether the caller may do it to what it touches, calls the Service
+// and encodes its answer; rules live in core/, auth/ and analytics/. handle() is a
+// function of a request (it knows no sockets) and runs on the store thread, since
+// the Service and Access do SQLite work.
+//
+// Every request that may change something runs in one transaction with its audit
+// record, so the log holds exactly the changes that were made (and the refusals).
 #pragma once
 
 #include <chrono>
@@ -10,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "api/access.h"
 #include "core/service.h"
 #include "http/message.h"
 #include "http/router.h"
@@ -33,19 +38,34 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, Series> latency_;
 };
 
+// One request as a route's handler sees it: the request, its path parameters, who
+// is asking, and what the audit log will say it was about.
+struct Exchange;
+
 class Api {
  public:
   // `extra_metrics`, when set, is appended to /metrics (called on the store thread).
-  explicit Api(core::Service& service, std::function<std::string()> extra_metrics = {});
+  Api(core::Service& service, Access& access, std::function<std::string()> extra_metrics = {});
   http::Response handle(const http::Request& req);
   Metrics& metrics() { return metrics_; }
+
+  // Who may reach a route: anyone; a caller with a token; or a person with a
+  // browser session or a token, sent to the login page when they have neither.
+  enum class Gate { kPublic, kToken, kPage };
+  struct Route {
+    Gate gate;
+    std::function<http::Response(Exchange&)> handler;
+  };
 
  private:
   void add_routes();
   void add_notice_routes();
+  void add_page_routes();
+  http::Response admit(Exchange& ex, const Route& route);
   core::Service& service_;
+  Access& access_;
   std::function<std::string()> extra_metrics_;
-  http::Router router_;
+  http::BasicRouter<Route> router_;
   Metrics metrics_;
 };
 

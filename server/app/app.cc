@@ -28,6 +28,7 @@ struct App::Impl {
   analytics::ProfileSet profiles;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<core::Service> service;
+  std::unique_ptr<api::Access> access;
   std::unique_ptr<api::Api> api;
 
   asio::io_context io;        // sockets and timers
@@ -141,7 +142,14 @@ void App::start() {
   m.dispatcher = std::make_unique<delivery::Dispatcher>(
       m.io, [this](std::function<void()> work) { asio::post(impl_->store_io, std::move(work)); }, *m.store, *m.clock,
       dopt, m.log);
-  m.api = std::make_unique<api::Api>(*m.service, [&m] { return m.delivery_metrics(); });
+  api::AccessOptions ao;
+  ao.per_token_rps = c.per_token_rps;
+  ao.per_token_burst = c.per_token_burst;
+  ao.metrics_public = c.metrics_public;
+  ao.session_lifetime = std::chrono::minutes(c.session_minutes);
+  ao.secure_cookies = !c.tls_cert_file.empty();
+  m.access = std::make_unique<api::Access>(*m.store, *m.clock, ao);
+  m.api = std::make_unique<api::Api>(*m.service, *m.access, [&m] { return m.delivery_metrics(); });
   m.log->info("store {} ready (schema version {})", c.db, m.store->schema_version());
   if (c.demo) load_demo(*m.service, *m.log);
   m.sweep();
@@ -154,6 +162,11 @@ void App::start() {
   ho.idle_timeout = std::chrono::seconds(c.idle_timeout_seconds);
   ho.read_timeout = std::chrono::seconds(c.read_timeout_seconds);
   ho.max_connections = c.max_connections;
+  ho.tls_cert_file = c.tls_cert_file;
+  ho.tls_key_file = c.tls_key_file;
+  ho.per_address_rps = c.per_address_rps;
+  ho.per_address_burst = c.per_address_burst;
+  ho.max_connections_per_address = c.max_connections_per_address;
   m.server = std::make_unique<http::HttpServer>(
       m.io, ho,
       [&m](const http::Request& req) {
@@ -163,7 +176,7 @@ void App::start() {
       },
       [this](std::function<void()> work) { asio::post(impl_->store_io, std::move(work)); }, m.log);
   m.server->start();
-  m.log->info("hwload-server listening on {}:{}", ho.host, m.server->port());
+  m.log->info("hwload-server listening on {}://{}:{}", m.server->tls() ? "https" : "http", ho.host, m.server->port());
   if (!c.port_file.empty()) {
     std::ofstream(c.port_file + ".tmp") << m.server->port() << "\n";
     std::rename((c.port_file + ".tmp").c_str(), c.port_file.c_str());

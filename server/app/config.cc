@@ -19,6 +19,16 @@ Status read_int(const toml::table& t, const char* section, const char* key, T& o
   return {};
 }
 
+// A rate or burst: a number >= 0 (0 turns the limit off).
+Status read_rate(const toml::table& t, const char* section, const char* key, double& out) {
+  const auto node = t[section][key];
+  if (!node) return {};
+  const auto v = node.value<double>();
+  if (!v || *v < 0 || *v > 1e9) return Status::invalid(std::string(section) + "." + key, "must be a number >= 0");
+  out = *v;
+  return {};
+}
+
 Status read_caps(const toml::table& p, const std::string& prefix, const char* key, analytics::BandCaps& out,
                  bool& present) {
   present = false;
@@ -107,6 +117,18 @@ Status load_config_file(const std::string& path, Config& c) {
   HWLOAD_RETURN_IF_ERROR(read_int(t, "limits", "drain_timeout_seconds", c.drain_timeout_seconds, 0, 600));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "limits", "max_connections", c.max_connections, 1, 1000000));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "limits", "max_batch_items", c.max_batch_items, 1, 1000000));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "limits", "max_connections_per_address", c.max_connections_per_address, 0, 1000000));
+  HWLOAD_RETURN_IF_ERROR(read_rate(t, "limits", "per_address_rps", c.per_address_rps));
+  HWLOAD_RETURN_IF_ERROR(read_rate(t, "limits", "per_address_burst", c.per_address_burst));
+  HWLOAD_RETURN_IF_ERROR(read_rate(t, "limits", "per_token_rps", c.per_token_rps));
+  HWLOAD_RETURN_IF_ERROR(read_rate(t, "limits", "per_token_burst", c.per_token_burst));
+  if (auto v = t["server"]["tls_cert"].value<std::string>()) c.tls_cert_file = *v;
+  if (auto v = t["server"]["tls_key"].value<std::string>()) c.tls_key_file = *v;
+  if (auto v = t["auth"]["metrics_public"]) {
+    if (!v.is_boolean()) return Status::invalid("auth.metrics_public", "must be true or false");
+    c.metrics_public = *v.value<bool>();
+  }
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "auth", "session_minutes", c.session_minutes, 1, 60 * 24 * 30));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "timeout_ms", c.delivery_timeout_ms, 10, 600000));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "first_retry_ms", c.delivery_first_retry_ms, 1, 2000));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "delivery", "max_backoff_seconds", c.delivery_max_backoff_seconds, 1, 86400));

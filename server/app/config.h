@@ -27,6 +27,22 @@ struct Config {
   int max_batch_items = 5000;
   int sweep_interval_seconds = 3600;  // flexible no-homework week checks
 
+  // TLS on the listener ([server] tls_cert, tls_key; --tls-cert, --tls-key). Both
+  // set: the server speaks only HTTPS.
+  std::string tls_cert_file;  // PEM certificate chain
+  std::string tls_key_file;   // PEM private key
+
+  // Abuse limits ([limits]). A rate of 0 turns that limit off.
+  double per_address_rps = 200;  // requests a second from one peer address, on average
+  double per_address_burst = 400;
+  size_t max_connections_per_address = 256;
+  double per_token_rps = 50;  // requests a second with one token (or session), on average
+  double per_token_burst = 200;
+
+  // Access ([auth]).
+  bool metrics_public = false;  // /metrics without an operator token
+  int session_minutes = 720;    // a browser session's lifetime
+
   // Disclosure notices ([notices]).
   std::string public_url;                 // prefix of html_url, e.g. https://hwload.example.cn
   int notice_check_interval_seconds = 30;  // how often schedules are checked

@@ -10,7 +10,7 @@
 
 int main(int argc, char** argv) {
   CLI::App cli{"hwload-server: homework-load monitoring for grades 1-9"};
-  std::string config_file, listen, db, log_level, port_file;
+  std::string config_file, listen, db, log_level, port_file, tls_cert, tls_key;
   bool demo = false;
   int threads = 0;
   cli.add_option("--config", config_file, "TOML file: [server], [limits], [profiles.NAME]")->check(CLI::ExistingFile);
@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   cli.add_option("--threads", threads, "I/O threads (default 2)")->check(CLI::Range(1, 64));
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
   cli.add_option("--port-file", port_file, "write the bound port to this file once listening");
+  cli.add_option("--tls-cert", tls_cert, "PEM certificate chain: with --tls-key, serve only HTTPS")
+      ->check(CLI::ExistingFile);
+  cli.add_option("--tls-key", tls_key, "PEM private key of --tls-cert")->check(CLI::ExistingFile);
 
   // Access tokens, issued against the database file (--db) without starting the server.
   hwload::app::TokenCommand token;
@@ -57,6 +60,14 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) config.log_level = log_level;
   if (!port_file.empty()) config.port_file = port_file;
   if (threads > 0) config.threads = threads;
+  if (!tls_cert.empty()) config.tls_cert_file = tls_cert;
+  if (!tls_key.empty()) config.tls_key_file = tls_key;
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    std::cerr << "hwload-server: TLS needs both a certificate and a key (--tls-cert and --tls-key, or [server] "
+                 "tls_cert and tls_key); only the "
+              << (config.tls_cert_file.empty() ? "key" : "certificate") << " is set\n";
+    return 2;
+  }
   config.demo = demo;
 
   auto log = spdlog::stderr_color_mt("hwload");

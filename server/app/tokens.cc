@@ -1,5 +1,7 @@
 #include "app/tokens.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <ostream>
 
@@ -41,6 +43,26 @@ std::string check_scope(const TokenCommand& c, store::Store& store) {
   return "";
 }
 
+// The audit log's record of a token issued or revoked here: by whoever runs this
+// command on the server's machine.
+void audit(store::Store& store, const Clock& clock, const std::string& what, const store::TokenRecord& t) {
+  store::AuditEntry e;
+  e.at = format_rfc3339(clock.now());
+  e.token_id = "-";
+  e.role = "command-line";
+  e.remote = "local uid " + std::to_string(::getuid());
+  e.method = "CLI";
+  e.route = "hwload-server token " + what;
+  e.target = "token " + t.token_id + " role " + t.role;
+  e.school_id = t.school_id;
+  e.district = t.district;
+  if (e.district.empty() && !t.school_id.empty()) {
+    if (auto school = store.school(t.school_id)) e.district = school->district();
+  }
+  e.status = 0;
+  store.insert_audit(e);
+}
+
 int create(const TokenCommand& c, store::Store& store, const Clock& clock, std::ostream& out, std::ostream& err) {
   if (!auth::parse_role(c.role)) {
     err << "hwload-server token create: --role must be one of teacher, grade_leader, school_admin, bureau, operator\n";
@@ -61,7 +83,12 @@ int create(const TokenCommand& c, store::Store& store, const Clock& clock, std::
   t.classes = c.classes;
   t.label = c.label;
   t.created_at = format_rfc3339(clock.now());
-  store.insert_token(t);
+  {
+    store::Transaction tx(store.db());
+    store.insert_token(t);
+    audit(store, clock, "create", t);
+    tx.commit();
+  }
   out << "token " << t.token_id << " created: role " << t.role;
   if (!t.district.empty()) out << ", district " << t.district;
   if (!t.school_id.empty()) out << ", school " << t.school_id;
@@ -101,10 +128,13 @@ int run_token_command(const TokenCommand& c, const Clock& clock, std::ostream& o
     if (c.action == "create") return create(c, *store, clock, out, err);
     if (c.action == "list") return list(*store, out);
     if (c.action == "revoke") {
+      store::Transaction tx(store->db());
       if (!store->revoke_token(c.token_id, format_rfc3339(clock.now()))) {
         err << "hwload-server token revoke: no token " << c.token_id << " in force\n";
         return 1;
       }
+      audit(*store, clock, "revoke", *store->token(c.token_id));
+      tx.commit();
       out << "token " << c.token_id << " revoked\n";
       return 0;
     }

@@ -45,12 +45,10 @@ std::string new_session_id() {
   return parse_token(generate_token().token)->secret;
 }
 
-std::string csrf_token(std::string_view key, std::string_view session_id) {
-  return delivery::hmac_sha256_hex(key, session_id);
-}
+std::string csrf_token(std::string_view key, std::string_view data) { return delivery::hmac_sha256_hex(key, data); }
 
-bool csrf_matches(std::string_view key, std::string_view session_id, std::string_view presented) {
-  const std::string expected = csrf_token(key, session_id);
+bool csrf_matches(std::string_view key, std::string_view data, std::string_view presented) {
+  const std::string expected = csrf_token(key, data);
   return presented.size() == expected.size() && CRYPTO_memcmp(presented.data(), expected.data(), expected.size()) == 0;
 }
 

@@ -25,9 +25,11 @@ std::string session_clear_cookie(bool secure);
 // A new random session id: 256 bits, base64url.
 std::string new_session_id();
 
-// The CSRF token of a session: HMAC-SHA256(key, session id), hex. Forms carry it;
-// a post is accepted only when it matches the session's (in constant time).
-std::string csrf_token(std::string_view key, std::string_view session_id);
-bool csrf_matches(std::string_view key, std::string_view session_id, std::string_view presented);
+// CSRF tokens: HMAC-SHA256(key, data), hex. Forms carry one; a post is accepted
+// only when it matches (compared in constant time). The server keys it with the
+// session id itself, which only the browser (in an HttpOnly cookie) and the server
+// know, so a page of another site can neither read nor compute it.
+std::string csrf_token(std::string_view key, std::string_view data);
+bool csrf_matches(std::string_view key, std::string_view data, std::string_view presented);
 
 }  // namespace hwload::auth

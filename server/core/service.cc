@@ -32,20 +32,6 @@ pb::ItemResult rejected(const std::string& id, const Status& st) {
   return r;
 }
 
-// A 404 naming the field whose value names nothing stored.
-Status unknown_school(const std::string& school_id) {
-  return Status(Code::kNotFound, "unknown school \"" + school_id + "\"",
-                {{"school_id", "must name a registered school (got \"" + school_id + "\")"}});
-}
-Status unknown_class(const std::string& school_id, const std::string& class_id) {
-  return Status(Code::kNotFound, "unknown class \"" + class_id + "\" in school \"" + school_id + "\"",
-                {{"class_id", "must name a registered class of school " + school_id + " (got \"" + class_id + "\")"}});
-}
-Status unknown_assignment(const std::string& assignment_id) {
-  return Status(Code::kNotFound, "unknown assignment \"" + assignment_id + "\"",
-                {{"assignment_id", "must name a posted assignment (got \"" + assignment_id + "\")"}});
-}
-
 pb::ItemResult item(const std::string& id, pb::ItemStatus status) {
   pb::ItemResult r;
   r.set_id(id);
@@ -109,6 +95,23 @@ pb::BatchResult apply_items(store::Db& db, const std::string& field,
 }
 
 }  // namespace
+
+Status unknown_school(const std::string& school_id) {
+  return Status(Code::kNotFound, "unknown school \"" + school_id + "\"",
+                {{"school_id", "must name a registered school (got \"" + school_id + "\")"}});
+}
+Status unknown_class(const std::string& school_id, const std::string& class_id) {
+  return Status(Code::kNotFound, "unknown class \"" + class_id + "\" in school \"" + school_id + "\"",
+                {{"class_id", "must name a registered class of school " + school_id + " (got \"" + class_id + "\")"}});
+}
+Status unknown_assignment(const std::string& assignment_id) {
+  return Status(Code::kNotFound, "unknown assignment \"" + assignment_id + "\"",
+                {{"assignment_id", "must name a posted assignment (got \"" + assignment_id + "\")"}});
+}
+Status unknown_breach(const std::string& breach_id) {
+  return Status(Code::kNotFound, "unknown breach \"" + breach_id + "\"",
+                {{"breach_id", "must name a breach (got \"" + breach_id + "\")"}});
+}
 
 RandomIdGenerator::RandomIdGenerator() {
   std::random_device rd;
@@ -215,15 +218,24 @@ StatusOr<pb::Calendar> Service::get_calendar(const std::string& school_id) {
 
 // ---- assignments and timings --------------------------------------------------
 
-pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched) {
+pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched, const ItemGate& gate) {
   const std::string id = a.assignment_id();
   if (Status st = validate_assignment(a); !st.is_ok()) return rejected(id, st);
   normalize(a);
+  if (gate) {
+    if (Status st = gate(a.school_id(), a.class_id()); !st.is_ok()) return rejected(id, st);
+  }
   if (!store_.school(a.school_id())) return rejected(id, unknown_school(a.school_id()));
   if (!store_.klass(a.school_id(), a.class_id())) {
     return rejected(id, unknown_class(a.school_id(), a.class_id()));
   }
   if (auto existing = store_.assignment(id)) {
+    if (gate) {
+      // An id already used by a class outside the caller's scope: refused for the
+      // same reason, without saying more about that assignment.
+      const auto& e = existing->assignment;
+      if (Status st = gate(e.school_id(), e.class_id()); !st.is_ok()) return rejected(id, st);
+    }
     if (existing->withdrawn) {
       return rejected(id, Status::conflict("assignment_id " + id + " names a withdrawn assignment"));
     }
@@ -240,14 +252,14 @@ pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched) {
   return item(id, pb::CREATED);
 }
 
-StatusOr<pb::BatchResult> Service::post_assignments(const pb::AssignmentBatch& batch) {
+StatusOr<pb::BatchResult> Service::post_assignments(const pb::AssignmentBatch& batch, const ItemGate& gate) {
   if (batch.assignments_size() > options_.max_batch_items) {
     return Status::invalid("assignments", "must hold at most " + std::to_string(options_.max_batch_items) + " items");
   }
   store::Transaction tx(store_.db());
   Touched touched;
   pb::BatchResult result = apply_items(store_.db(), "assignments", batch.assignments(), touched,
-                                       [this](const pb::Assignment& a, Touched& t) { return apply_assignment(a, t); });
+                                       [this, &gate](const pb::Assignment& a, Touched& t) { return apply_assignment(a, t, gate); });
   for (auto& w : reevaluate_touched(touched)) *result.add_warnings() = std::move(w);
   if (!batch.validate_only()) tx.commit();
   return result;
@@ -309,11 +321,16 @@ Status Service::withdraw_assignment(const std::string& assignment_id) {
   return {};
 }
 
-pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& touched) {
+pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& touched, const ItemGate& gate) {
   const std::string& id = report.assignment_id();
   if (Status st = validate_timing_report(report); !st.is_ok()) return rejected(id, st);
   auto stored = store_.assignment(id);
   if (!stored) return rejected(id, unknown_assignment(id));
+  if (gate) {
+    if (Status st = gate(stored->assignment.school_id(), stored->assignment.class_id()); !st.is_ok()) {
+      return rejected(id, st);
+    }
+  }
   if (stored->withdrawn) {
     return rejected(id, Status::invalid("assignment_id", "assignment " + id + " was withdrawn; it takes no timings"));
   }
@@ -350,14 +367,14 @@ pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& to
   return item(id, updated ? pb::UPDATED : pb::CREATED);
 }
 
-StatusOr<pb::BatchResult> Service::post_timings(const pb::TimingBatch& batch) {
+StatusOr<pb::BatchResult> Service::post_timings(const pb::TimingBatch& batch, const ItemGate& gate) {
   if (batch.reports_size() > options_.max_batch_items) {
     return Status::invalid("reports", "must hold at most " + std::to_string(options_.max_batch_items) + " items");
   }
   store::Transaction tx(store_.db());
   Touched touched;
   pb::BatchResult result = apply_items(store_.db(), "reports", batch.reports(), touched,
-                                       [this](const pb::TimingReport& r, Touched& t) { return apply_timing(r, t); });
+                                       [this, &gate](const pb::TimingReport& r, Touched& t) { return apply_timing(r, t, gate); });
   for (auto& w : reevaluate_touched(touched)) *result.add_warnings() = std::move(w);
   if (!batch.validate_only()) tx.commit();
   return result;
@@ -716,10 +733,7 @@ StatusOr<pb::Breach> Service::acknowledge(const std::string& breach_id, const pb
   HWLOAD_RETURN_IF_ERROR(check_text("acknowledged_by", req.acknowledged_by(), 100, false));
   store::Transaction tx(store_.db());
   const auto before = store_.breach(breach_id);
-  if (!before) {
-    return Status(Code::kNotFound, "unknown breach \"" + breach_id + "\"",
-                  {{"breach_id", "must name a breach (got \"" + breach_id + "\")"}});
-  }
+  if (!before) return unknown_breach(breach_id);
   const std::string by = req.acknowledged_by().empty() ? "unnamed" : req.acknowledged_by();
   if (before->acknowledged_by() == by && before->note() == req.note()) return *before;  // a retry: no second alert
   store_.acknowledge_breach(breach_id, by, req.note(), now());

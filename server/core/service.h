@@ -4,6 +4,7 @@
 // the alert rows it causes, so a reply is sent only for what was committed.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -56,6 +57,17 @@ struct PublishedNotice {
   bool created = false;  // false: the content had not changed, `notice` is the latest version
 };
 
+// 404s naming the field whose value names nothing stored. The API answers with the
+// same ones for what lies outside a caller's scope, so the two cannot be told apart.
+Status unknown_school(const std::string& school_id);
+Status unknown_class(const std::string& school_id, const std::string& class_id);
+Status unknown_assignment(const std::string& assignment_id);
+Status unknown_breach(const std::string& breach_id);
+
+// Whether the caller may write records of a class; a refusal rejects that batch
+// item with its reason. Empty: every class may be written.
+using ItemGate = std::function<Status(const std::string& school_id, const std::string& class_id)>;
+
 struct BreachQuery {
   std::string school_id, district, class_id, from, to, state;
   int grade = 0;
@@ -79,11 +91,11 @@ class Service {
   StatusOr<pb::Calendar> put_calendar(const std::string& school_id, pb::Calendar calendar);
   StatusOr<pb::Calendar> get_calendar(const std::string& school_id);
 
-  StatusOr<pb::BatchResult> post_assignments(const pb::AssignmentBatch& batch);
+  StatusOr<pb::BatchResult> post_assignments(const pb::AssignmentBatch& batch, const ItemGate& gate = {});
   StatusOr<pb::BatchResult> put_assignment(const std::string& assignment_id, pb::Assignment a);
   StatusOr<pb::Assignment> get_assignment(const std::string& assignment_id);
   Status withdraw_assignment(const std::string& assignment_id);
-  StatusOr<pb::BatchResult> post_timings(const pb::TimingBatch& batch);
+  StatusOr<pb::BatchResult> post_timings(const pb::TimingBatch& batch, const ItemGate& gate = {});
 
   StatusOr<pb::ClassLoad> class_load(const std::string& school_id, const std::string& class_id, const std::string& from,
                                      const std::string& to);
@@ -134,9 +146,11 @@ class Service {
   analytics::Date today() const;
 
   pb::ItemResult apply_assignment(pb::Assignment a,
-                                  std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
+                                  std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched,
+                                  const ItemGate& gate);
   pb::ItemResult apply_timing(const pb::TimingReport& report,
-                              std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
+                              std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched,
+                              const ItemGate& gate);
   // Re-evaluates every rule for the class on `dates` and the dates that depend on
   // them (the week's last school day, REPEATED's window); opens and resolves
   // breaches and writes their alerts. Returns the findings on `dates`.

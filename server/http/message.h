@@ -26,6 +26,7 @@ struct Request {
   std::string origin;
   std::string request_id;
   std::string remote;  // peer address
+  bool secure = false;  // arrived over TLS (the transport knows; no header is trusted for it)
 };
 
 struct Response {

@@ -44,6 +44,23 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space
   return out;
 }
 
+std::string percent_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 bool parse_query(std::string_view text, std::map<std::string, std::string>& out) {
   while (!text.empty()) {
     const auto amp = text.find('&');
@@ -69,15 +86,17 @@ bool split_target(std::string_view target, std::string& path, std::map<std::stri
   return parse_query(target.substr(q + 1), query);
 }
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
-  Route r{std::move(method), pattern, split_path(pattern), std::move(handler)};
+size_t PathMatcher::add(std::string method, std::string pattern) {
+  Route r{std::move(method), pattern, split_path(pattern)};
   routes_.push_back(std::move(r));
+  return routes_.size() - 1;
 }
 
-Router::Match Router::match(const std::string& method, const std::string& path) const {
+PathMatcher::Match PathMatcher::match(const std::string& method, const std::string& path) const {
   Match out;
   const auto segments = split_path(path);
-  for (const auto& route : routes_) {
+  for (size_t index = 0; index < routes_.size(); ++index) {
+    const Route& route = routes_[index];
     if (route.segments.size() != segments.size()) continue;
     Params params;
     bool ok = true;
@@ -108,7 +127,7 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
       out.allowed += (out.allowed.empty() ? "" : ", ") + route.method;
       continue;
     }
-    out.handler = &route.handler;
+    out.index = index;
     out.pattern = &route.pattern;
     out.params = std::move(params);
     out.method_mismatch = false;

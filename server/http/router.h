@@ -1,4 +1,4 @@
-// Maps a method and a path to a handler. Patterns are split on '/'; a segment is a
+// Routing. Patterns are split on '/'; a segment is a
 // literal, `{name}`, or `{name}:suffix` (e.g. `{breach_id}:acknowledge`).
 #pragma once
 
@@ -13,14 +13,16 @@
 namespace hwload::http {
 
 using Params = std::map<std::string, std::string>;
-using Handler = std::function<Response(const Request&, const Params&)>;
 
-class Router {
+// Matches a method and a path against the patterns added, in order. Holds no
+// handlers: Router<H> pairs each pattern with one.
+class PathMatcher {
  public:
-  void add(std::string method, std::string pattern, Handler handler);
+  // Returns the index of the new pattern.
+  size_t add(std::string method, std::string pattern);
 
   struct Match {
-    const Handler* handler = nullptr;
+    std::optional<size_t> index;           // the route that matched
     const std::string* pattern = nullptr;  // for metrics and logs
     Params params;
     bool method_mismatch = false;  // the path exists, with other methods
@@ -34,13 +36,47 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
-    Handler handler;
   };
   std::vector<Route> routes_;
 };
 
+// Maps a method and a path to a value of type H (a handler, or a handler with what
+// the caller needs to know about the route, such as who may use it).
+template <typename H>
+class BasicRouter {
+ public:
+  void add(std::string method, std::string pattern, H handler) {
+    matcher_.add(std::move(method), std::move(pattern));
+    handlers_.push_back(std::move(handler));
+  }
+
+  struct Match {
+    const H* handler = nullptr;
+    const std::string* pattern = nullptr;
+    Params params;
+    bool method_mismatch = false;
+    std::string allowed;
+  };
+  Match match(const std::string& method, const std::string& path) const {
+    auto m = matcher_.match(method, path);
+    Match out{nullptr, m.pattern, std::move(m.params), m.method_mismatch, std::move(m.allowed)};
+    if (m.index) out.handler = &handlers_[*m.index];
+    return out;
+  }
+
+ private:
+  PathMatcher matcher_;
+  std::vector<H> handlers_;
+};
+
+using Handler = std::function<Response(const Request&, const Params&)>;
+using Router = BasicRouter<Handler>;
+
 // Percent-decoding; nullopt for a malformed escape.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
+// Percent-encodes everything but unreserved characters (RFC 3986), for a path
+// segment or a query value.
+std::string percent_encode(std::string_view s);
 // Parses `a=1&b=x+y` (a query string, or an application/x-www-form-urlencoded
 // body) into `out`; false for a malformed escape.
 bool parse_query(std::string_view text, std::map<std::string, std::string>& out);

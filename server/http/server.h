@@ -6,6 +6,10 @@
 // `handler` through `post_work`, so the handler never runs on an I/O thread. The
 // response is written back on the session's strand; one request is in flight per
 // connection (HTTP/1.1 without pipelining overlap).
+//
+// With a certificate and key the listener speaks only HTTPS (TLS 1.2 or later); the
+// handshake runs under the read timeout. Per-address limits (connections, and a
+// request rate) are enforced here, before any work reaches the store thread.
 #pragma once
 
 #include <chrono>
@@ -33,6 +37,16 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};
   size_t max_connections = 10000;  // past this, new connections get 503 and are closed
   size_t max_pending = 4096;       // requests waiting for the store thread; past this, 503
+
+  // TLS: both set, the listener speaks only HTTPS. PEM files: the certificate chain
+  // (leaf first) and its private key.
+  std::string tls_cert_file, tls_key_file;
+
+  // Per peer address (the IP, without the port); 0 turns a limit off. Over the rate:
+  // 429 with Retry-After, and the connection stays open. Over the connection cap:
+  // 503, as for the global cap.
+  double per_address_rps = 0, per_address_burst = 0;
+  size_t max_connections_per_address = 0;
 };
 
 using WorkPoster = std::function<void(std::function<void()>)>;
@@ -46,9 +60,12 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts accepting. Throws std::system_error when the address is unusable.
+  // Binds and starts accepting. Throws std::system_error when the address is
+  // unusable, and std::runtime_error naming the file when the TLS certificate or
+  // key cannot be loaded (or only one of them is given).
   void start();
   uint16_t port() const;
+  bool tls() const;  // the listener speaks HTTPS
   // Stops accepting and closes idle connections; requests in flight finish and
   // their responses are written with `Connection: close`. `on_drained` runs (on an
   // I/O thread) once no connection is left.

@@ -119,6 +119,12 @@ nav.grades a{background:#fff;border-radius:4px;padding:2px 8px;text-decoration:n
 form.ack{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
 form.ack input{flex:1 1 8em;min-width:0;padding:6px;border:1px solid #c3cad2;border-radius:4px;font:inherit}
 form.ack button{padding:6px 14px;border:0;border-radius:4px;background:#1c5fa8;color:#fff;font:inherit}
+.viewer{display:flex;flex-wrap:wrap;justify-content:flex-end;align-items:center;gap:8px;font-size:14px;color:#55606b}
+.viewer button{padding:2px 10px;border:1px solid #c3cad2;border-radius:4px;background:#fff;font:inherit}
+form.login{display:flex;flex-direction:column;gap:10px;max-width:34em}
+form.login input{padding:8px;border:1px solid #c3cad2;border-radius:4px;font:inherit;font-size:14px}
+form.login button{align-self:flex-start;padding:8px 18px;border:0;border-radius:4px;background:#1c5fa8;color:#fff;font:inherit}
+.error{color:#b71c1c}
 .heatmap-box{background:#fff;border-radius:8px;padding:6px 0}
 .heatmap{width:100%;max-width:600px;height:auto;display:block;margin:0 auto}
 footer{color:#55606e;font-size:.85rem;margin:16px 0 8px}
@@ -149,7 +155,7 @@ footer{color:#55606e;font-size:.85rem;margin:16px 0 8px}
  .notice-newer{border:1px solid #000;padding:1mm 2mm;margin:0 0 2mm}
  footer{font-size:7.5pt;margin:2mm 0 0}
  a{color:inherit;text-decoration:none}
- form,.nav,.noprint{display:none}
+ form,.nav,.noprint,.viewer{display:none}
 }
 )css";
 
@@ -456,7 +462,32 @@ std::string breach_summary(const pb::Breach& b) {
   }
 }
 
-std::string breach_card(const pb::Breach& b, const std::map<std::string, std::string>& class_names) {
+std::string role_label(const std::string& role) {
+  if (role == "teacher") return "教师";
+  if (role == "grade_leader") return "年级组长";
+  if (role == "school_admin") return "学校管理员";
+  if (role == "bureau") return "教育局";
+  if (role == "operator") return "运维";
+  return role;
+}
+
+// The hidden field every state-changing form of a session's page carries.
+std::string csrf_field(const Viewer& v) {
+  return v.csrf.empty() ? std::string() : "<input type=\"hidden\" name=\"csrf\" value=\"" + escape_html(v.csrf) + "\">";
+}
+
+std::string viewer_bar(const Viewer& v) {
+  if (v.role.empty()) return "";
+  std::string out = "<div class=\"viewer\"><span>" + escape_html(v.label.empty() ? "已登录" : v.label) + "（" +
+                    escape_html(role_label(v.role)) + "）</span>";
+  if (!v.csrf.empty()) {
+    out += "<form method=\"post\" action=\"/ui/logout\">" + csrf_field(v) + "<button type=\"submit\">退出</button></form>";
+  }
+  return out + "</div>\n";
+}
+
+std::string breach_card(const pb::Breach& b, const std::map<std::string, std::string>& class_names,
+                        const Viewer& viewer, bool can_acknowledge) {
   std::string out = "<article class=\"card breach\">\n<h3 class=\"sev-" + pb::Severity_Name(b.severity()) + "\">" +
                     severity_label(b.severity()) + " · " + breach_kind_label(b.kind()) + "</h3>\n<p>" +
                     escape_html(class_names.count(b.class_id()) ? class_names.at(b.class_id()) : b.class_id()) + " · " +
@@ -475,8 +506,9 @@ std::string breach_card(const pb::Breach& b, const std::map<std::string, std::st
     return out + "<p class=\"sub\">已确认：" + escape_html(b.acknowledged_by()) +
            (b.note().empty() ? "" : "（" + escape_html(b.note()) + "）") + "</p>\n</article>\n";
   }
+  if (!can_acknowledge) return out + "</article>\n";
   out += "<form class=\"ack\" method=\"post\" action=\"/ui/breaches/" + escape_html(b.breach_id()) +
-         "/acknowledge\"><input name=\"acknowledged_by\" maxlength=\"100\" placeholder=\"确认人\" "
+         "/acknowledge\">" + csrf_field(viewer) + "<input name=\"acknowledged_by\" maxlength=\"100\" placeholder=\"确认人\" "
          "aria-label=\"确认人\"><input name=\"note\" maxlength=\"2000\" placeholder=\"处理说明\" "
          "aria-label=\"处理说明\"><button type=\"submit\">确认知悉</button></form>\n";
   return out + "</article>\n";
@@ -691,7 +723,7 @@ std::string render_notice_index(const pb::School& school, const pb::NoticeList& 
 std::string render_week_review(const WeekReview& r) {
   const std::string school = r.school.name().empty() ? r.school.school_id() : r.school.name();
   const std::string grade = grade_label(r.week.grade());
-  std::string out = page_head(school + " " + grade + " " + r.week.week() + " 作业周报");
+  std::string out = page_head(school + " " + grade + " " + r.week.week() + " 作业周报") + viewer_bar(r.viewer);
   std::string range;
   if (!r.week.classes().empty() && r.week.classes(0).days_size() == 7) {
     range = " · <span class=\"nw\">" + long_date(r.week.classes(0).days(0).date()) + "</span> 至 <span class=\"nw\">" +
@@ -743,10 +775,10 @@ std::string render_week_review(const WeekReview& r) {
   long long n_waiting = 0, n_acknowledged = 0;
   for (const auto& b : r.open_breaches) {
     if (b.acknowledged_by().empty()) {
-      waiting += breach_card(b, class_names);
+      waiting += breach_card(b, class_names, r.viewer, r.can_acknowledge);
       ++n_waiting;
     } else {
-      acknowledged += breach_card(b, class_names);
+      acknowledged += breach_card(b, class_names, r.viewer, r.can_acknowledge);
       ++n_acknowledged;
     }
   }
@@ -785,9 +817,10 @@ std::string render_week_csv(const WeekReview& r) {
   return out;
 }
 
-std::string render_school_home(const pb::School& school, const std::vector<int>& grades, const std::string& week) {
+std::string render_school_home(const pb::School& school, const std::vector<int>& grades, const std::string& week,
+                               const Viewer& viewer) {
   const std::string name = school.name().empty() ? school.school_id() : school.name();
-  std::string out = page_head(name + " 作业管理");
+  std::string out = page_head(name + " 作业管理") + viewer_bar(viewer);
   out += "<header class=\"page\"><h1>" + escape_html(name) + "</h1><p class=\"sub\">作业周报 · " + escape_html(week) +
          (school.district().empty() ? "" : " · " + escape_html(school.district())) +
          "</p></header>\n<div class=\"card\">\n";
@@ -797,6 +830,30 @@ std::string render_school_home(const pb::School& school, const std::vector<int>&
            escape_html(week) + "\">" + grade_label(g) + " 本周作业周报</a></p>\n";
   }
   out += "</div>\n<p><a href=\"/notices/" + escape_html(school.school_id()) + "\">本校作业公示</a></p>\n";
+  return out + kPageEnd;
+}
+
+std::string render_overview(const std::vector<pb::School>& schools, const Viewer& viewer) {
+  std::string out = page_head("作业管理") + viewer_bar(viewer);
+  out += "<header class=\"page\"><h1>作业管理</h1><p class=\"sub\">学校（" + num(static_cast<long long>(schools.size())) +
+         "）</p></header>\n<div class=\"card\">\n";
+  if (schools.empty()) out += "<p class=\"none\">尚未登记学校。</p>\n";
+  for (const auto& s : schools) {
+    out += "<p><a href=\"/ui/schools/" + escape_html(s.school_id()) + "\">" +
+           escape_html(s.name().empty() ? s.school_id() : s.name()) + "</a> <span class=\"sub\">" +
+           escape_html(s.district()) + "</span></p>\n";
+  }
+  return out + "</div>\n" + kPageEnd;
+}
+
+std::string render_login_page(std::string_view next, std::string_view error) {
+  std::string out = page_head("登录 · 作业管理");
+  out += "<header class=\"page\"><h1>登录</h1><p class=\"sub\">请粘贴管理员发给您的访问令牌（hwl_ 开头）。</p></header>\n";
+  if (!error.empty()) out += "<p class=\"card error\">" + escape_html(error) + "</p>\n";
+  out += "<form class=\"login card\" method=\"post\" action=\"/ui/login\">"
+         "<input type=\"hidden\" name=\"next\" value=\"" + escape_html(next) + "\">"
+         "<input type=\"password\" name=\"token\" autocomplete=\"off\" required aria-label=\"访问令牌\" "
+         "placeholder=\"hwl_…\"><button type=\"submit\">登录</button></form>\n";
   return out + kPageEnd;
 }
 

@@ -14,12 +14,22 @@ namespace hwload::notices {
 
 namespace pb = ::hwload::v1;
 
+// Who is looking at a /ui/ page: shown at its top, with a logout button when they
+// came through a browser session (whose CSRF token every form of the page carries).
+struct Viewer {
+  std::string label;  // the token's label, e.g. 王老师
+  std::string role;   // teacher, grade_leader, ...
+  std::string csrf;   // empty: no session (a Bearer client), no logout button
+};
+
 // Everything the weekly review page shows, gathered by the service.
 struct WeekReview {
   pb::School school;
   pb::GradeWeek week;                     // one ClassLoad per class, Monday to Sunday
   std::vector<pb::Breach> open_breaches;  // the grade's open breaches in the week
   std::string previous_week, next_week;   // ISO weeks, for the links
+  Viewer viewer;                          // set by the API for the forms
+  bool can_acknowledge = true;            // false: the viewer may not, no form is shown
 };
 
 struct PageOptions {
@@ -39,7 +49,13 @@ std::string render_week_review(const WeekReview& review);
 std::string render_week_csv(const WeekReview& review);
 // A school's start page for grade leaders: each grade's review of `week`, and the
 // notices.
-std::string render_school_home(const pb::School& school, const std::vector<int>& grades, const std::string& week);
+std::string render_school_home(const pb::School& school, const std::vector<int>& grades, const std::string& week,
+                               const Viewer& viewer = {});
+// The start page of a bureau or an operator: the schools they oversee.
+std::string render_overview(const std::vector<pb::School>& schools, const Viewer& viewer);
+// The login page: a token is pasted in once, and a session cookie carries it on.
+// `next` is where to go after logging in; `error` says why the last try failed.
+std::string render_login_page(std::string_view next, std::string_view error);
 // A small page for an error on an HTML route.
 std::string render_error_page(int status, std::string_view message);
 

@@ -99,19 +99,21 @@ void Db::exec(const std::string& sql) {
   }
 }
 
-Transaction::Transaction(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Db& db) : db_(db), nested_(db.in_transaction()) {
+  db_.exec(nested_ ? "SAVEPOINT tx" : "BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   if (done_) return;
   try {
-    db_.exec("ROLLBACK");
+    db_.exec(nested_ ? "ROLLBACK TO tx; RELEASE tx" : "ROLLBACK");
   } catch (const StoreError&) {
     // A failed COMMIT may already have rolled back; nothing more to undo.
   }
 }
 
 void Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.exec(nested_ ? "RELEASE tx" : "COMMIT");
   done_ = true;
 }
 

@@ -76,6 +76,7 @@ class Db {
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   sqlite3* handle() const { return db_; }
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
@@ -85,6 +86,9 @@ class Db {
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
+// Inside another transaction it is a SAVEPOINT instead, so a caller can put a
+// change and its audit record in one transaction: the inner one's rollback undoes
+// only its own work, and nothing is durable until the outermost commits.
 class Transaction {
  public:
   explicit Transaction(Db& db);
@@ -95,6 +99,7 @@ class Transaction {
 
  private:
   Db& db_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

@@ -10,7 +10,7 @@ using analytics::Date;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE schools(
   school_id TEXT PRIMARY KEY,
@@ -178,6 +178,16 @@ CREATE TRIGGER audit_is_immutable BEFORE UPDATE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END;
 CREATE TRIGGER audit_is_kept BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log cannot be deleted from'); END;
+)sql",
+    // 5: browser sessions of the /ui/ pages. Only a hash of each session id is kept;
+    // a session lasts no longer than its token.
+    R"sql(
+CREATE TABLE sessions(
+  session_hash BLOB PRIMARY KEY,
+  token_id TEXT NOT NULL REFERENCES tokens(token_id),
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL);
+CREATE INDEX sessions_by_expiry ON sessions(expires_ms);
 )sql",
 };
 
@@ -769,6 +779,17 @@ std::vector<pb::Subscription> Store::subscriptions(const std::string& district) 
   return out;
 }
 
+std::optional<pb::Subscription> Store::subscription(const std::string& subscription_id) {
+  Stmt& s = db_->prepare("SELECT district FROM subscriptions WHERE subscription_id = ?");
+  s.bind(1, subscription_id);
+  if (!s.step()) return std::nullopt;
+  pb::Subscription sub;
+  sub.set_subscription_id(subscription_id);
+  sub.set_district(s.text(0));
+  s.reset();
+  return sub;
+}
+
 std::vector<Store::Delivery> Store::due_deliveries(int64_t now_ms, int limit) {
   Stmt& s = db_->prepare(
       "SELECT d.subscription_id, d.seq, d.school_id, d.attempts, d.created_ms, s.url, s.secret, s.format, "
@@ -1032,6 +1053,33 @@ bool Store::revoke_token(const std::string& token_id, const std::string& now) {
       .bind(2, token_id)
       .exec();
   return db_->changes() > 0;
+}
+
+// ---- browser sessions -------------------------------------------------------------
+
+void Store::insert_session(const std::string& session_hash, const std::string& token_id, int64_t created_ms,
+                           int64_t expires_ms) {
+  // Expired sessions go as new ones come, so the table holds only live ones.
+  db_->prepare("DELETE FROM sessions WHERE expires_ms <= ?").bind(1, created_ms).exec();
+  db_->prepare("INSERT INTO sessions(session_hash, token_id, created_ms, expires_ms) VALUES (?, ?, ?, ?)")
+      .bind_blob(1, session_hash)
+      .bind(2, token_id)
+      .bind(3, created_ms)
+      .bind(4, expires_ms)
+      .exec();
+}
+
+std::optional<std::pair<std::string, int64_t>> Store::session(const std::string& session_hash) {
+  Stmt& s = db_->prepare("SELECT token_id, expires_ms FROM sessions WHERE session_hash = ?");
+  s.bind_blob(1, session_hash);
+  if (!s.step()) return std::nullopt;
+  std::pair<std::string, int64_t> out{s.text(0), s.int64(1)};
+  s.reset();
+  return out;
+}
+
+void Store::delete_session(const std::string& session_hash) {
+  db_->prepare("DELETE FROM sessions WHERE session_hash = ?").bind_blob(1, session_hash).exec();
 }
 
 // ---- audit log ------------------------------------------------------------------

@@ -148,6 +148,8 @@ class Store {
   // Subscriptions.
   void put_subscription(const pb::Subscription& s, const std::string& now);
   std::vector<pb::Subscription> subscriptions(const std::string& district /*empty: all*/);
+  // Its id and district only (for deciding who may replace it).
+  std::optional<pb::Subscription> subscription(const std::string& subscription_id);
 
   // Webhook deliveries. Each (subscription, school) is a queue in seq order: only its
   // oldest pending delivery is ever due, so a failing alert holds back later alerts
@@ -192,6 +194,13 @@ class Store {
   std::vector<TokenRecord> tokens();
   // False when there is no such token in force.
   bool revoke_token(const std::string& token_id, const std::string& now);
+
+  // Browser sessions, by the hash of the session id: the token it stands for and
+  // when it ends (ms since the epoch).
+  void insert_session(const std::string& session_hash, const std::string& token_id, int64_t created_ms,
+                      int64_t expires_ms);
+  std::optional<std::pair<std::string, int64_t>> session(const std::string& session_hash);
+  void delete_session(const std::string& session_hash);
 
   // The audit log: append-only (triggers refuse UPDATE and DELETE).
   void insert_audit(const AuditEntry& entry);

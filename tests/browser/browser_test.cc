@@ -44,7 +44,7 @@ constexpr int kPhoneWidth = 390;
 constexpr int kDesktopWidth = 1280;
 constexpr int kMinReadableFontPx = 12;
 
-enum class PageKind { kDailyNotice, kWeeklyNotice, kGradeReview, kNoticeIndex };
+enum class PageKind { kDailyNotice, kWeeklyNotice, kGradeReview, kNoticeIndex, kLogin };
 
 struct PageCase {
   std::string name;  // the screenshot's file stem
@@ -64,9 +64,10 @@ std::string truncated(const std::string& text, std::size_t limit = 800) {
   return text.size() <= limit ? text : text.substr(0, limit) + "...";
 }
 
-client::ClientOptions json_client(const std::string& base_url) {
+client::ClientOptions json_client(const ServerProcess& server) {
   client::ClientOptions options;
-  options.base_url = base_url;
+  options.base_url = server.url();
+  options.token = server.operator_token();
   options.encoding = client::Encoding::kJson;
   options.timeout = kTimeout;
   return options;
@@ -114,12 +115,35 @@ std::string publish_notice(client::Client& http, const std::string& body, std::s
   return html_url->string_value();
 }
 
+// Logs the browser in as grade 5's leader through the login page, as a person
+// would: the page's form, a token pasted in, and back to the review page. The
+// session cookie then carries every later visit of a /ui/ page.
+void log_in_as_grade_leader(SharedSetup& shared) {
+  std::string& error = shared.path_errors[PageKind::kGradeReview];
+  try {
+    const std::string db = (shared.dir.path() / "hwload.db").string();
+    const std::string token = create_token(HWLOAD_SERVER_BIN, db,
+                                           {"--role", "grade_leader", "--school", kSchool, "--grade", "5", "--label",
+                                            "五年级组长"});
+    const std::string review = shared.paths[PageKind::kGradeReview];
+    cdp::Page page(*shared.connection);
+    page.navigate(shared.server->url() + "/ui/login?next=" + client::Client::escape(review));
+    page.evaluate_and_wait_for_load("document.querySelector('input[name=token]').value = '" + token +
+                                    "'; document.querySelector('form.login').submit(); true");
+    const std::string landed = page.evaluate("location.pathname").string_value();
+    if (landed != review) error = "logging in through /ui/login landed on " + landed + ", not " + review;
+  } catch (const std::exception& e) {
+    error = std::string("logging in through /ui/login failed: ") + e.what();
+  }
+  if (!error.empty()) shared.paths[PageKind::kGradeReview].clear();
+}
+
 std::unique_ptr<SharedSetup> set_up_shared() {
   auto shared = std::make_unique<SharedSetup>();
   try {
     shared->server = std::make_unique<ServerProcess>(HWLOAD_SERVER_BIN, (shared->dir.path() / "hwload.db").string(),
                                                      shared->dir.path().string(), std::vector<std::string>{"--demo"});
-    client::Client http(json_client(shared->server->url()));
+    client::Client http(json_client(*shared->server));
     auto& paths = shared->paths;
     auto& errors = shared->path_errors;
     paths[PageKind::kDailyNotice] = publish_notice(http, R"({"date":"2026-11-17"})", errors[PageKind::kDailyNotice]);
@@ -127,6 +151,7 @@ std::unique_ptr<SharedSetup> set_up_shared() {
         publish_notice(http, R"({"week":"2026-W47","grade":5})", errors[PageKind::kWeeklyNotice]);
     paths[PageKind::kGradeReview] = "/ui/schools/" + std::string(kSchool) + "/grades/5/weeks/2026-W47";
     paths[PageKind::kNoticeIndex] = "/notices/" + std::string(kSchool);
+    paths[PageKind::kLogin] = "/ui/login";
   } catch (const std::exception& e) {
     shared->server_error = std::string("starting hwload-server --demo failed: ") + e.what();
   }
@@ -143,7 +168,9 @@ std::unique_ptr<SharedSetup> set_up_shared() {
     shared->connection = std::make_unique<cdp::Connection>(shared->browser->websocket_url(), kTimeout);
   } catch (const std::exception& e) {
     shared->browser_error = std::string("starting Chromium failed: ") + e.what();
+    return shared;
   }
+  if (shared->server) log_in_as_grade_leader(*shared);
   return shared;
 }
 
@@ -484,7 +511,7 @@ TEST_F(BrowserTest, PrintedDailyNoticeIsOneA4SheetPerGrade) {
   ASSERT_TRUE(shared_->browser_error.empty()) << shared_->browser_error;
   const std::string demo = shared_->paths[PageKind::kDailyNotice];
   ASSERT_FALSE(demo.empty()) << shared_->path_errors[PageKind::kDailyNotice];
-  client::Client http(json_client(shared_->server->url()));
+  client::Client http(json_client(*shared_->server));
   const std::string large = publish_large_grade(http);
   ASSERT_FALSE(large.empty());
 
@@ -511,7 +538,7 @@ TEST_P(BrowserPageTest, RendersReadablyAndWithoutOverflow) {
   ASSERT_FALSE(path.empty()) << shared_->path_errors[c.kind];
 
   // As any HTTP client gets it, so a missing route fails here with the server's words.
-  client::Client http(json_client(shared_->server->url()));
+  client::Client http(json_client(*shared_->server));
   auto response = http.send_raw("GET", path, "", {{"Accept", "text/html"}});
   ASSERT_TRUE(response.ok()) << "GET " << path << ": " << response.error().to_string();
   ASSERT_EQ(response->status, 200) << "GET " << path << ": " << truncated(response->body);
@@ -521,6 +548,14 @@ TEST_P(BrowserPageTest, RendersReadablyAndWithoutOverflow) {
   const std::string url = shared_->server->url() + path;
   const bool public_notice = path.rfind("/notices/", 0) == 0;
   check_page(page, url, c.name, c.width, {.href = url, .http_ok = true, .forbid_scripts = public_notice});
+  if (c.kind == PageKind::kGradeReview) {
+    // Seen through the session: who is logged in, a logout button, and the
+    // session's CSRF token in every form that changes something.
+    EXPECT_TRUE(page.evaluate("document.querySelector('.viewer').innerText.includes('五年级组长')").bool_value());
+    EXPECT_TRUE(page.evaluate("[...document.forms].length > 1 && [...document.forms].every(f => "
+                              "f.querySelector('input[name=csrf]') && f.csrf.value.length == 64)")
+                    .bool_value());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Pages, BrowserPageTest,
@@ -531,7 +566,9 @@ INSTANTIATE_TEST_SUITE_P(Pages, BrowserPageTest,
                                            PageCase{"grade-review", PageKind::kGradeReview, kPhoneWidth},
                                            PageCase{"grade-review", PageKind::kGradeReview, kDesktopWidth},
                                            PageCase{"notice-index", PageKind::kNoticeIndex, kPhoneWidth},
-                                           PageCase{"notice-index", PageKind::kNoticeIndex, kDesktopWidth}),
+                                           PageCase{"notice-index", PageKind::kNoticeIndex, kDesktopWidth},
+                                           PageCase{"login", PageKind::kLogin, kPhoneWidth},
+                                           PageCase{"login", PageKind::kLogin, kDesktopWidth}),
                          [](const ::testing::TestParamInfo<PageCase>& param_info) {
                            const PageCase& c = param_info.param;
                            std::string name = c.name + "_" + std::to_string(c.width);

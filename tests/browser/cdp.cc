@@ -460,6 +460,12 @@ void Page::navigate(const std::string& url) {
   connection_.wait_event("Page.loadEventFired", session_id_);
 }
 
+void Page::evaluate_and_wait_for_load(const std::string& expression) {
+  connection_.drop_events();
+  evaluate(expression);
+  connection_.wait_event("Page.loadEventFired", session_id_);
+}
+
 Json Page::evaluate(const std::string& expression) {
   const JsonObject result = call(
       "Runtime.evaluate",

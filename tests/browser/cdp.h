@@ -111,6 +111,9 @@ class Page {
   // Navigates and waits for the load event; throws if the navigation itself failed
   // (no connection, DNS...). An HTTP error status still loads.
   void navigate(const std::string& url);
+  // Evaluates `expression`, which makes the page navigate (e.g. submits a form), and
+  // waits for the next page's load event.
+  void evaluate_and_wait_for_load(const std::string& expression);
   // Evaluates `expression` in the page and returns its value (returnByValue); throws
   // if it threw.
   Json evaluate(const std::string& expression);

@@ -17,7 +17,12 @@ def main():
     server_bin = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
         port_file = os.path.join(tmp, "port")
-        proc = subprocess.Popen([server_bin, "--listen", "127.0.0.1:0", "--db", os.path.join(tmp, "c.db"),
+        db = os.path.join(tmp, "c.db")
+        # The operator's first token (README: bootstrapping), printed as the last line.
+        out = subprocess.check_output([server_bin, "--db", db, "token", "create", "--role", "operator"])
+        global TOKEN
+        TOKEN = out.decode().strip().splitlines()[-1]
+        proc = subprocess.Popen([server_bin, "--listen", "127.0.0.1:0", "--db", db,
                                  "--port-file", port_file, "--log-level", "warn"])
         try:
             for _ in range(600):
@@ -33,9 +38,15 @@ def main():
     print("contract client: 1 passed, 0 failed")
 
 
-def call(base, method, path, body=None, expect=200):
+TOKEN = ""
+
+
+def call(base, method, path, body=None, expect=200, token=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(base + path, data=data, method=method)
+    token = TOKEN if token is None else token
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
@@ -48,6 +59,10 @@ def call(base, method, path, body=None, expect=200):
 
 
 def run(base):
+    # Without a token, or with a wrong one, nothing is read or changed.
+    err = call(base, "PUT", "/v1/schools/py1", {"name": "x", "district": "d"}, expect=401, token="")
+    assert err["code"] == "UNAUTHENTICATED", err
+    call(base, "GET", "/v1/breaches", expect=401, token="hwl_0000000000000000_" + "A" * 43)
     call(base, "PUT", "/v1/schools/py1", {"name": "Python 中学", "district": "dist-py", "profile": "national"})
     call(base, "PUT", "/v1/schools/py1/classes/c7", {"grade": 7, "name": "七年级7班", "student_count": 40})
     err = call(base, "PUT", "/v1/schools/py1/classes/c0", {"grade": 0}, expect=400)

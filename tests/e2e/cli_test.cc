@@ -124,7 +124,7 @@ class Cli : public ::testing::Test {
   CommandResult hw(const std::vector<std::string>& args) const {
     std::vector<std::string> argv = {HWLOAD_CLI_BIN, "--server", url_};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv);
+    return run(argv, {"HWLOAD_TOKEN=" + (server_ ? server_->operator_token() : std::string())});
   }
   // Runs `hwload --server URL --json args...`.
   CommandResult hw_json(const std::vector<std::string>& args) const {
@@ -150,6 +150,7 @@ class Cli : public ::testing::Test {
   std::unique_ptr<client::Client> sdk() const {
     client::ClientOptions o;
     o.base_url = url_;
+    o.token = server_->operator_token();
     o.max_attempts = 1;
     return std::make_unique<client::Client>(o);
   }
@@ -531,6 +532,38 @@ TEST_F(Cli, TimeReportsStudentsAndWithdrawResolvesTheBreach) {
   EXPECT_EQ(r.out,
             "a-long  REJECTED  INVALID_ARGUMENT: reports[0].assignment_id: assignment a-long was withdrawn; it takes "
             "no timings\n");
+}
+
+// ---- the audit log ----------------------------------------------------------------------
+
+// Every change is in the log with who made it, and a teacher's token sees no log.
+TEST_F(Cli, AuditListsEachChangeWithWhoAndWhatAndIsRefusedToATeacher) {
+  start();
+  ASSERT_NO_FATAL_FAILURE(register_school());
+  assign("au-1", "c5a", "数学", "2026-11-16", 30, "au-1  CREATED\n");
+
+  const auto r = hw({"audit", "--school", "s1"});
+  ASSERT_EQ(r.exit_code, kOk) << show(r);
+  const std::string op_id = server_->operator_token().substr(4, 16);
+  for (const char* line : {"PUT /v1/schools/{school_id}", "PUT /v1/schools/{school_id}/classes/{class_id}",
+                           "POST /v1/assignments"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("operator  " + op_id), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 assignments (1 stored, 0 rejected): au-1"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(server_->operator_token()), std::string::npos) << "the log never shows a secret";
+
+  const std::string teacher =
+      create_token(HWLOAD_SERVER_BIN, (dir_.path() / "hwload.db").string(),
+                   {"--role", "teacher", "--school", "s1", "--classes", "c5a"});
+  const auto refused = run({HWLOAD_CLI_BIN, "--server", url_, "--token", teacher, "audit"});
+  EXPECT_EQ(refused.exit_code, kRefused) << show(refused);
+  EXPECT_NE(refused.err.find("403 PERMISSION_DENIED"), std::string::npos) << show(refused);
+
+  const auto anonymous = run({HWLOAD_CLI_BIN, "--server", url_, "audit"}, {"HWLOAD_TOKEN="});
+  EXPECT_EQ(anonymous.exit_code, kRefused) << show(anonymous);
+  EXPECT_NE(anonymous.err.find("401 UNAUTHENTICATED"), std::string::npos) << show(anonymous);
+  EXPECT_NE(anonymous.err.find("give a token with --token or HWLOAD_TOKEN"), std::string::npos) << show(anonymous);
 }
 
 // ---- the grade's week -----------------------------------------------------------------

@@ -17,9 +17,10 @@ namespace {
 
 constexpr const char* kSecret = "bureau-secret-0123456789";
 
-std::unique_ptr<client::Client> connect(const std::string& url) {
+std::unique_ptr<client::Client> connect(const ServerProcess& server) {
   client::ClientOptions o;
-  o.base_url = url;
+  o.base_url = server.url();
+  o.token = server.operator_token();
   return std::make_unique<client::Client>(o);
 }
 
@@ -45,7 +46,7 @@ TEST(DeliveryCrash, KillNineDuringDeliveryLosesNoAlert) {
   std::vector<pb::Alert> alerts;
   {
     ServerProcess server(HWLOAD_SERVER_BIN, db, dir.path().string(), {"--config", cfg});
-    auto c = connect(server.url());
+    auto c = connect(server);
     for (const char* s : {"s1", "s2", "s3"}) {
       pb::School school;
       school.set_school_id(s);

@@ -16,9 +16,10 @@
 namespace hwload::testing {
 namespace {
 
-std::unique_ptr<client::Client> connect(const std::string& url) {
+std::unique_ptr<client::Client> connect(const ServerProcess& server) {
   client::ClientOptions o;
-  o.base_url = url;
+  o.base_url = server.url();
+  o.token = server.operator_token();
   o.max_attempts = 1;
   return std::make_unique<client::Client>(o);
 }
@@ -29,7 +30,7 @@ TEST(Durability, AcknowledgedRecordsSurviveKillNine) {
   std::vector<std::string> ids;
   {
     ServerProcess server(HWLOAD_SERVER_BIN, db, dir.path().string());
-    auto c = connect(server.url());
+    auto c = connect(server);
     seed_school(*c);
     // Acknowledged batches, then kill -9 right after the last acknowledgement.
     for (int batch = 0; batch < 20; ++batch) {
@@ -46,7 +47,7 @@ TEST(Durability, AcknowledgedRecordsSurviveKillNine) {
     server.kill9();
   }
   ServerProcess server(HWLOAD_SERVER_BIN, db, dir.path().string());
-  auto c = connect(server.url());
+  auto c = connect(server);
   auto load = c->class_load("s1", "c5", "2026-11-17", "2026-11-17");
   ASSERT_TRUE(load.ok()) << load.error().to_string();
   EXPECT_EQ(load->days(0).planned_minutes(), static_cast<int>(ids.size()));
@@ -60,7 +61,7 @@ TEST(Durability, SigtermDrainsARequestInFlightAndExitsZero) {
   const std::string db = (dir.path() / "hwload.db").string();
   ServerProcess server(HWLOAD_SERVER_BIN, db, dir.path().string(), {"--log-level", "debug"});
   {
-    auto c = connect(server.url());
+    auto c = connect(server);
     seed_school(*c);
   }
   auto wait_for_log = [&](const std::string& text) {
@@ -75,7 +76,8 @@ TEST(Durability, SigtermDrainsARequestInFlightAndExitsZero) {
   batch.SerializeToString(&body);
   const std::string head =
       "POST /v1/assignments HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
-      "Content-Length: " +
+      "Authorization: Bearer " +
+      server.operator_token() + "\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n";
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -98,7 +100,7 @@ TEST(Durability, SigtermDrainsARequestInFlightAndExitsZero) {
   EXPECT_NE(server.log().find("stopped"), std::string::npos) << server.log();
 
   ServerProcess again(HWLOAD_SERVER_BIN, db, dir.path().string());
-  EXPECT_TRUE(connect(again.url())->get_assignment("drain-1").ok());
+  EXPECT_TRUE(connect(again)->get_assignment("drain-1").ok());
 }
 
 TEST(Durability, DemoLoadsOnceAndServesBreaches) {
@@ -106,7 +108,7 @@ TEST(Durability, DemoLoadsOnceAndServesBreaches) {
   const std::string db = (dir.path() / "hwload.db").string();
   {
     ServerProcess server(HWLOAD_SERVER_BIN, db, dir.path().string(), {"--demo"});
-    auto c = connect(server.url());
+    auto c = connect(server);
     client::BreachQuery q;
     q.school_id = "hy-yanfeng-01";
     auto list = c->breaches(q);

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <memory>
 #include <sstream>
 
 #include "auth/token.h"
@@ -114,6 +116,67 @@ TEST_F(TokenCli, RevokeMarksTheTokenOnceAndSaysWhenThereIsNone) {
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("no token " + parsed->token_id + " in force"), std::string::npos) << again.err;
   EXPECT_EQ(token({"revoke", "0123456789abcdef"}).exit_code, 1);
+}
+
+// What a logged request leaves in the server's log at its most verbose: never a
+// token, its secret, or a session cookie, whether the credential was good or not.
+TEST_F(TokenCli, DebugLogHoldsNoTokenSecretOrSessionCookie) {
+  const auto created = token({"create", "--role", "grade_leader", "--school", "s1", "--grade", "5", "--label", "组长"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string leader = last_line(created.out);
+  const auto leader_parsed = auth::parse_token(leader);
+  ASSERT_TRUE(leader_parsed.has_value()) << created.out;
+  const std::string wrong_secret = "hwl_" + leader_parsed->token_id + "_" +
+                                   auth::parse_token(auth::generate_token().token)->secret;
+  const std::string unknown = auth::generate_token().token;
+
+  ServerProcess server(HWLOAD_SERVER_BIN, db_, dir_.path().string(), {"--log-level", "debug"});
+  const auto client_with = [&](const std::string& t) {
+    client::ClientOptions o;
+    o.base_url = server.url();
+    o.token = t;
+    o.max_attempts = 1;
+    return std::make_unique<client::Client>(o);
+  };
+  auto raw = [](client::Client& c, const std::string& method, const std::string& target, const std::string& body,
+                const std::map<std::string, std::string>& headers) {
+    auto r = c.send_raw(method, target, body, headers);
+    EXPECT_TRUE(r.ok()) << method << " " << target << ": " << r.error().to_string();
+    return r.ok() ? *r : client::RawResponse();
+  };
+  const auto find_header = [](const client::RawResponse& r, const std::string& name) {
+    auto it = r.headers.find(name);
+    return it == r.headers.end() ? std::string() : it->second;
+  };
+
+  EXPECT_EQ(raw(*client_with(leader), "GET", "/v1/schools/s1", "", {}).status, 200);
+  EXPECT_EQ(raw(*client_with(server.operator_token()), "GET", "/v1/schools/s1", "", {}).status, 200);
+  EXPECT_EQ(raw(*client_with(wrong_secret), "GET", "/v1/schools/s1", "", {}).status, 401);
+  EXPECT_EQ(raw(*client_with(unknown), "GET", "/v1/schools/s1", "", {}).status, 401);
+  auto anon = client_with("");
+  EXPECT_EQ(raw(*anon, "GET", "/v1/schools/s1", "", {{"Authorization", "Bearer " + leader + "x"}}).status, 401);
+
+  const std::map<std::string, std::string> form = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  const auto login = raw(*anon, "POST", "/ui/login", "token=" + leader + "&next=%2Fui%2Fschools%2Fs1", form);
+  ASSERT_EQ(login.status, 303) << login.body;
+  const std::string set_cookie = find_header(login, "set-cookie");
+  const std::string prefix = "hwload_session=";
+  ASSERT_EQ(set_cookie.rfind(prefix, 0), 0u) << set_cookie;
+  const std::string session = set_cookie.substr(prefix.size(), set_cookie.find(';') - prefix.size());
+  ASSERT_FALSE(session.empty());
+  EXPECT_EQ(raw(*anon, "GET", "/ui/schools/s1", "", {{"Cookie", "hwload_session=" + session}}).status, 200);
+  EXPECT_EQ(raw(*anon, "POST", "/ui/login", "token=" + wrong_secret, form).status, 401);
+  EXPECT_EQ(raw(*anon, "GET", "/ui/schools/s1", "", {{"Cookie", "hwload_session=" + session + "x"}}).status, 303);
+
+  EXPECT_EQ(server.terminate(), 0);
+  const std::string log = server.log();
+  EXPECT_NE(log.find("header read"), std::string::npos) << "debug lines are written:\n" << log;
+  EXPECT_NE(log.find("/ui/schools/s1"), std::string::npos) << log;
+  for (const std::string& secret :
+       {leader, leader_parsed->secret, server.operator_token(), auth::parse_token(server.operator_token())->secret,
+        wrong_secret, auth::parse_token(wrong_secret)->secret, unknown, auth::parse_token(unknown)->secret, session}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << "the log holds " << secret << ":\n" << log;
+  }
 }
 
 }  // namespace

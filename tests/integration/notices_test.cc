@@ -45,19 +45,6 @@ std::chrono::system_clock::time_point local_time(int days, int hh, int mm) {
   return default_now() + std::chrono::hours(24 * days) + std::chrono::hours(hh - 10) + std::chrono::minutes(mm);
 }
 
-::testing::AssertionResult Contains(const std::string& text, std::string_view needle) {
-  if (text.find(needle) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected to find \"" << needle << "\" in:\n" << text;
-}
-
-::testing::AssertionResult Lacks(const std::string& text, std::string_view needle) {
-  const size_t at = text.find(needle);
-  if (at == std::string::npos) return ::testing::AssertionSuccess();
-  const size_t from = at < 80 ? 0 : at - 80;
-  return ::testing::AssertionFailure() << "found \"" << needle << "\" at " << at << ": ..." << text.substr(from, 200)
-                                       << "...";
-}
-
 int occurrences(const std::string& text, std::string_view needle) {
   int n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;

@@ -58,8 +58,19 @@ CommandResult run(const std::vector<std::string>& argv, const std::vector<std::s
   return r;
 }
 
+std::string create_token(const std::string& binary, const std::string& db, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {binary, "--db", db, "token", "create"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const CommandResult r = run(argv);
+  if (r.exit_code != 0) throw std::runtime_error("token create failed: " + r.err);
+  std::string out = r.out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out.substr(out.rfind('\n') + 1);
+}
+
 ServerProcess::ServerProcess(const std::string& binary, const std::string& db, const std::string& workdir,
                              const std::vector<std::string>& extra_args) {
+  operator_token_ = create_token(binary, db, {"--role", "operator", "--label", "e2e operator"});
   const std::string port_file = workdir + "/port-" + std::to_string(getpid()) + "-" + std::to_string(rand());
   log_path_ = port_file + ".log";
   std::vector<std::string> argv = {binary, "--listen", "127.0.0.1:0", "--db", db, "--port-file", port_file};

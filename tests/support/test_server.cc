@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <sstream>
+
+#include "app/tokens.h"
 
 namespace hwload::testing {
 
@@ -30,6 +33,27 @@ TestServer::TestServer(app::Config config, bool running_clock)
   config_.db = db_path();
   config_.threads = 2;
   start();
+  operator_token_ = issue_token("operator");
+}
+
+std::string TestServer::issue_token(const std::string& role, const std::string& district, const std::string& school,
+                                    int grade, const std::vector<std::string>& classes) {
+  app::TokenCommand cmd;
+  cmd.db = db_path();
+  cmd.action = "create";
+  cmd.role = role;
+  cmd.district = district;
+  cmd.school_id = school;
+  cmd.grade = grade;
+  cmd.classes = classes;
+  cmd.label = "test " + role;
+  std::ostringstream out, err;
+  if (app::run_token_command(cmd, clock_, out, err) != 0) {
+    throw std::runtime_error("token create " + role + " failed: " + err.str());
+  }
+  std::string text = out.str();
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text.substr(text.rfind('\n') + 1);
 }
 
 TestServer::~TestServer() { app_->stop(); }
@@ -47,8 +71,14 @@ void TestServer::restart() {
 }
 
 std::unique_ptr<client::Client> TestServer::client(client::Encoding encoding) const {
+  return client_with(operator_token_, encoding);
+}
+
+std::unique_ptr<client::Client> TestServer::client_with(const std::string& token, client::Encoding encoding) const {
   client::ClientOptions o;
+  o.token = token;
   o.base_url = url();
+  o.ca_file = ca_file_;
   o.encoding = encoding;
   o.timeout = std::chrono::seconds(20);
   return std::make_unique<client::Client>(o);
@@ -71,6 +101,19 @@ void seed_school(client::Client& c, const std::string& profile) {
     auto rc = c.put_class(k);
     ASSERT_TRUE(rc.ok()) << rc.error().to_string();
   }
+}
+
+::testing::AssertionResult Contains(const std::string& text, std::string_view needle) {
+  if (text.find(needle) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected to find \"" << needle << "\" in:\n" << text;
+}
+
+::testing::AssertionResult Lacks(const std::string& text, std::string_view needle) {
+  const size_t at = text.find(needle);
+  if (at == std::string::npos) return ::testing::AssertionSuccess();
+  const size_t from = at < 80 ? 0 : at - 80;
+  return ::testing::AssertionFailure() << "found \"" << needle << "\" at " << at << ": ..." << text.substr(from, 200)
+                                       << "...";
 }
 
 pb::Assignment assignment(const std::string& id, const std::string& class_id, const std::string& date, int minutes,

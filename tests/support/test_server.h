@@ -2,10 +2,14 @@
 // temporary SQLite file and an injected clock; and helpers to seed a school.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/app.h"
 #include "core/clock.h"
@@ -37,8 +41,22 @@ class TestServer {
   ~TestServer();
 
   uint16_t port() const { return app_->port(); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
+  // https:// when the config has a TLS certificate (test certificates name 127.0.0.1).
+  std::string url() const {
+    return (config_.tls_cert_file.empty() ? "http://127.0.0.1:" : "https://127.0.0.1:") + std::to_string(port());
+  }
+  // The CA file the clients of client() and client_with() trust (for https).
+  void set_ca_file(std::string ca_file) { ca_file_ = std::move(ca_file); }
+  // A client carrying the operator token the server was started with.
   std::unique_ptr<client::Client> client(client::Encoding encoding = client::Encoding::kProtobuf) const;
+  // A client carrying `token` (empty: no token at all).
+  std::unique_ptr<client::Client> client_with(const std::string& token,
+                                              client::Encoding encoding = client::Encoding::kProtobuf) const;
+  // Issues a token through `hwload-server token create`'s code, against this
+  // server's database; returns it.
+  std::string issue_token(const std::string& role, const std::string& district = "", const std::string& school = "",
+                          int grade = 0, const std::vector<std::string>& classes = {});
+  const std::string& operator_token() const { return operator_token_; }
   ManualClock& clock() { return clock_; }
   std::string db_path() const { return (dir_.path() / "hwload.db").string(); }
   // Stops the server and starts a new one on the same database file.
@@ -50,11 +68,17 @@ class TestServer {
   app::Config config_;
   ManualClock clock_;
   std::unique_ptr<app::App> app_;
+  std::string operator_token_;
+  std::string ca_file_;
 };
 
 // Registers school "s1" (district "d1", `profile`) with classes c2 (grade 2),
 // c5 (grade 5) and c8 (grade 8) of 40 students each. Asserts success.
 void seed_school(client::Client& c, const std::string& profile = "national");
+
+// Whether `text` holds `needle`, or lacks it; a failure shows where to look.
+::testing::AssertionResult Contains(const std::string& text, std::string_view needle);
+::testing::AssertionResult Lacks(const std::string& text, std::string_view needle);
 
 // A WRITTEN REQUIRED assignment of `minutes` for class `class_id` of s1.
 pb::Assignment assignment(const std::string& id, const std::string& class_id, const std::string& date, int minutes,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hwload/v1/hwload.pb.h"
+#include "support/certs.h"  // make_self_signed_cert, for https receivers
 
 namespace hwload::testing {
 
@@ -46,13 +47,5 @@ class WebhookReceiver {
  private:
   std::shared_ptr<Impl> impl_;
 };
-
-}  // namespace hwload::testing
-
-namespace hwload::testing {
-
-// Writes a new self-signed certificate (EC P-256, CA:TRUE, subjectAltName
-// IP:127.0.0.1 and DNS:localhost) and its key as PEM files.
-void make_self_signed_cert(const std::string& cert_file, const std::string& key_file);
 
 }  // namespace hwload::testing

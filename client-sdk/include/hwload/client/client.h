@@ -7,6 +7,10 @@
 // contract (PUTs, GETs, DELETE, and POSTs of assignments and timings, which carry
 // client-chosen ids) are retried on connection failures, 429 and 503 with
 // exponential backoff; acknowledging is retried too (it sets, not adds).
+//
+// Over https the server's certificate must chain to a trusted CA (the system's, or
+// `ca_file`) and name the host of base_url; when it does not, calls fail at once
+// (status 0, code CERTIFICATE_VERIFY_FAILED) and are not retried.
 #pragma once
 
 #include <chrono>
@@ -27,7 +31,7 @@ namespace pb = ::hwload::v1;
 enum class Encoding { kProtobuf, kJson };
 
 struct ClientOptions {
-  std::string base_url = "http://127.0.0.1:8080";  // http://HOST:PORT
+  std::string base_url = "http://127.0.0.1:8080";  // http://HOST[:PORT] or https://HOST[:PORT] (80, 443)
   Encoding encoding = Encoding::kProtobuf;
   std::chrono::milliseconds timeout{30000};  // per attempt
   int max_attempts = 4;                      // for retried calls
@@ -35,6 +39,8 @@ struct ClientOptions {
   // An access token (hwl_<id>_<secret>), sent as `Authorization: Bearer`; empty:
   // none. A header given to send_raw overrides it.
   std::string token;
+  // PEM file of CAs trusted for https, in addition to the system's default ones.
+  std::string ca_file;
 };
 
 struct ApiError {
@@ -120,6 +126,11 @@ class Client {
   Result<pb::NoticeList> list_notices(const std::string& school_id, int limit = 100);
   Result<pb::NoticeSchedule> put_notice_schedule(const pb::NoticeSchedule& schedule);
   Result<pb::NoticeSchedule> get_notice_schedule(const std::string& school_id);
+
+  // The audit log of changes: a school admin reads its school's, a bureau its
+  // district's, an operator everyone's. `after` is an AuditPage.next_after.
+  Result<pb::AuditPage> audit(const std::string& school_id = "", const std::string& district = "", int64_t after = 0,
+                              int limit = 100);
 
   Result<Empty> healthz();
 
