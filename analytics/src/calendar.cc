@@ -76,7 +76,7 @@ std::optional<Date> parse_date(std::string_view text) {
 std::string format_date(Date date) {
   int y = 0, m = 0, d = 0;
   ymd_from_date(date, y, m, d);
-  char buf[16];
+  char buf[40];  // room for any int, so the compiler need not prove the range
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
   return buf;
 }

@@ -194,10 +194,12 @@ void Access::record_login(const http::Request& req, const std::string& token_id,
   e.method = req.method;
   e.route = "/ui/login";
   e.target = "session";
-  if (auto record = token_id.empty() ? std::nullopt : store_.token(token_id)) {
-    e.school_id = record->school_id;
-    e.district = record->district.empty() ? school(record->school_id).district : record->district;
-  }
+  // Only attempts with a token that exists are kept: anyone can make up an id, and
+  // the log is append-only.
+  auto record = store_.token(token_id);
+  if (!record) return;
+  e.school_id = record->school_id;
+  e.district = record->district.empty() ? school(record->school_id).district : record->district;
   e.status = status;
   store_.insert_audit(e);
 }

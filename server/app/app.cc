@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "app/demo.h"
+#include "app/group_commit.h"
 #include "delivery/dispatcher.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -34,6 +35,7 @@ struct App::Impl {
   asio::io_context io;        // sockets and timers
   asio::io_context store_io;  // the store thread: every Service call
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> store_guard;
+  std::unique_ptr<GroupCommit> group;  // requests' store work, committed in groups
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::optional<asio::steady_timer> sweep_timer;
@@ -97,6 +99,13 @@ struct App::Impl {
          static_cast<double>(c.attempts));
     line("hwload_alert_delivery_failures_total", "counter", "Failed attempts since this process started.",
          static_cast<double>(c.failed));
+    const auto g = group->counters();
+    line("hwload_group_commits_total", "counter", "Transactions that committed a group of changing requests.",
+         static_cast<double>(g.groups));
+    line("hwload_group_commit_requests_total", "counter", "Changing requests committed in groups.",
+         static_cast<double>(g.requests));
+    line("hwload_group_commit_largest", "gauge", "The most requests one group has held.",
+         static_cast<double>(g.largest));
     return out;
   }
 
@@ -155,6 +164,7 @@ void App::start() {
   m.sweep();
   m.publish_notices();  // catch up on what was due while the server was down
 
+  m.group = std::make_unique<GroupCommit>(m.store_io, m.store->db());
   http::ServerOptions ho;
   if (Status st = split_listen(c.listen, ho.host, ho.port); !st.is_ok()) throw std::invalid_argument(st.message());
   ho.body_limit = c.body_limit_bytes;
@@ -174,7 +184,7 @@ void App::start() {
         if (req.method != "GET") m.dispatcher->poke();  // a change may have written alerts
         return res;
       },
-      [this](std::function<void()> work) { asio::post(impl_->store_io, std::move(work)); }, m.log);
+      [&m](http::Work work) { m.group->post(std::move(work)); }, m.log);
   m.server->start();
   m.log->info("hwload-server listening on {}://{}:{}", m.server->tls() ? "https" : "http", ho.host, m.server->port());
   if (!c.port_file.empty()) {

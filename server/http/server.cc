@@ -132,13 +132,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       s.socket().close(ignored);
     };
     if (tls_) {
-      auto s = std::make_shared<TlsStream>(std::move(socket), *tls_);
-      beast::get_lowest_layer(*s).expires_after(std::chrono::seconds(5));
-      s->async_handshake(ssl::stream_base::server, [s, close](beast::error_code ec) {
-        if (ec) return close(beast::get_lowest_layer(*s));
-        asio::async_write(*s, asio::buffer(kReply),
-                          [s, close](beast::error_code, size_t) { close(beast::get_lowest_layer(*s)); });
-      });
+      // Over TLS a readable refusal would cost a handshake (a private-key operation)
+      // per refused connection: past the cap, the connection is just closed.
+      beast::error_code ignored;
+      socket.close(ignored);
       return;
     }
     auto s = std::make_shared<beast::tcp_stream>(std::move(socket));
@@ -350,16 +347,19 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     ++server_->pending_;
     auto self = this->shared_from_this();
     auto shared_req = std::make_shared<Request>(std::move(req));
-    server_->post_work_([self, shared_req] {
-      --self->server_->pending_;
-      auto start = std::chrono::steady_clock::now();
-      Response res;
+    const auto start = std::chrono::steady_clock::now();
+    Work work;
+    work.request = shared_req;
+    work.run = [self, shared_req] {
       try {
-        res = self->server_->handler_(*shared_req);
+        return self->server_->handler_(*shared_req);
       } catch (const std::exception& e) {
         self->server_->log_->error("{} handler failed: {}", shared_req->request_id, e.what());
-        res = respond_error(*shared_req, Status::internal("internal error; nothing was stored"));
+        return respond_error(*shared_req, Status::internal("internal error; nothing was stored"));
       }
+    };
+    work.reply = [self, shared_req, start](Response res) {
+      --self->server_->pending_;
       const auto elapsed = std::chrono::steady_clock::now() - start;
       self->server_->log_->info("{} {} {} {} {} {}B {:.2f}ms", shared_req->request_id, self->remote_,
                                 shared_req->method, shared_req->target, res.status, res.body.size(),
@@ -367,7 +367,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       asio::post(self->stream_.get_executor(), [self, shared_req, res = std::move(res)]() mutable {
         self->write(*shared_req, std::move(res), self->keep_alive_);
       });
-    });
+    };
+    server_->post_work_(std::move(work));
   }
 
   static void set_retry_after(Response& res, std::chrono::seconds wait) {
@@ -388,7 +389,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     out->set(bhttp::field::server, "hwload");
     if (!req.request_id.empty()) out->set("X-Request-Id", req.request_id);
     if (!res.content_type.empty()) out->set(bhttp::field::content_type, res.content_type);
-    for (auto& [k, v] : res.headers) out->set(k, v);
+    for (auto& [k, v] : res.headers) {
+      // A line break in a value would end the header early (response splitting):
+      // such a header is dropped, never sent.
+      if (v.find_first_of("\r\n") != std::string::npos || k.find_first_of("\r\n:") != std::string::npos) {
+        server_->log_->error("{} header {} dropped: it holds a line break", req.request_id, k);
+        continue;
+      }
+      out->set(k, v);
+    }
     out->body() = std::move(res.body);
     keep_alive = keep_alive && !closing_ && !server_->stopping_flag_.load();
     out->keep_alive(keep_alive);

@@ -49,7 +49,16 @@ struct ServerOptions {
   size_t max_connections_per_address = 0;
 };
 
-using WorkPoster = std::function<void(std::function<void()>)>;
+// One request's turn on the store thread. `run` computes the response; `reply`
+// sends a response back (and may be called from any thread). The store side may
+// run several requests' `run`s in one transaction and reply to each only after it
+// commits, or with an error of its own if the commit fails.
+struct Work {
+  std::shared_ptr<const Request> request;
+  std::function<Response()> run;
+  std::function<void(Response)> reply;
+};
+using WorkPoster = std::function<void(Work)>;
 using RequestHandler = std::function<Response(const Request&)>;
 
 class HttpServer {

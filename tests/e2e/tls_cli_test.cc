@@ -2,6 +2,7 @@
 // CLI trusting its CA (--ca-file or HWLOAD_CA_FILE), with an operator token made
 // by `hwload-server token create`.
 #include <gtest/gtest.h>
+#include <netdb.h>
 
 #include <fstream>
 #include <memory>
@@ -27,6 +28,13 @@ std::string last_line(const std::string& text) {
   return last;
 }
 
+bool localhost_resolves() {
+  addrinfo* found = nullptr;
+  const bool ok = ::getaddrinfo("localhost", nullptr, nullptr, &found) == 0;
+  if (found) ::freeaddrinfo(found);
+  return ok;
+}
+
 class TlsCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -37,8 +45,10 @@ class TlsCli : public ::testing::Test {
     server_ = std::make_unique<ServerProcess>(
         HWLOAD_SERVER_BIN, db_, dir_.path().string(),
         std::vector<std::string>{"--tls-cert", certs_.server_cert, "--tls-key", certs_.server_key});
-    // By name: the certificate's DNS:localhost, and SNI.
-    url_ = "https://localhost:" + std::to_string(server_->port());
+    // By name where the machine resolves "localhost" (the certificate's DNS name,
+    // and SNI); a minimal system without /etc/hosts gets the certificate's IP.
+    url_ = std::string("https://") + (localhost_resolves() ? "localhost" : "127.0.0.1") + ":" +
+           std::to_string(server_->port());
   }
 
   // Runs `hwload --server URL args...` with the token in the environment.

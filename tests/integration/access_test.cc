@@ -1003,12 +1003,55 @@ TEST_F(Access, LoginWithABadTokenShowsTheFormAgainWithoutACookie) {
   }
 }
 
+// Failed logins are logged only for tokens that exist: made-up ids could fill the
+// append-only log.
+TEST_F(Access, FailedLoginsAreAuditedOnlyForTokensThatExist) {
+  const size_t before = audit_of(*op_).entries.size();
+  EXPECT_EQ(login(auth::generate_token().token).status, 401);
+  EXPECT_EQ(audit_of(*op_).entries.size(), before);
+  const std::string wrong_secret = "hwl_" + id_of(leader_token_) + "_" + secret_of(auth::generate_token().token);
+  EXPECT_EQ(login(wrong_secret).status, 401);
+  const auto after = audit_of(*op_).entries;
+  ASSERT_EQ(after.size(), before + 1);
+  EXPECT_EQ(after.back().route(), "/ui/login");
+  EXPECT_EQ(after.back().token_id(), id_of(leader_token_));
+  EXPECT_EQ(after.back().status(), 401);
+  EXPECT_EQ(after.back().school_id(), "s1");
+}
+
+// A batch sent only to be checked is logged as such: nothing of it was stored.
+TEST_F(Access, AuditOfACheckOnlyBatchSaysNothingWasStored) {
+  post_batch(*teacher_, {assignment("check-1", "c5", "2026-11-23", 20)}, /*validate_only=*/true);
+  const auto entries = audit_of(*admin_).entries;
+  ASSERT_FALSE(entries.empty());
+  EXPECT_TRUE(Contains(entries.back().target(), "1 assignments checked, nothing stored (1 acceptable, 0 rejected)"));
+  EXPECT_EQ(op_->get_assignment("check-1").error().http_status, 404);
+}
+
+// A grade leader's list of classes is its grade's.
+TEST_F(Access, GradeLeaderListsOnlyItsGradesClasses) {
+  auto mine = leader_->list_classes("s1");
+  ASSERT_TRUE(mine.ok()) << mine.error().to_string();
+  ASSERT_EQ(mine->classes_size(), 1);
+  EXPECT_EQ(mine->classes(0).class_id(), "c5");
+  auto other = leader_->list_classes("s1", 8);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().http_status, 404);
+  auto all = admin_->list_classes("s1");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->classes_size(), 3);
+}
+
 TEST_F(Access, LoginRedirectsOnlyToOwnPages) {
-  for (const char* next : {"https://evil.example/", "//evil", "/ui//evil.example", "http:/ui/x", "/v1/schools/s1"}) {
+  for (const char* next : {"https://evil.example/", "//evil", "/ui//evil.example", "http:/ui/x", "/v1/schools/s1",
+                           "/ui/\r\nSet-Cookie: hwload_session=planted; Path=/ui/", "/ui/\nX-Injected: 1"}) {
     SCOPED_TRACE(next);
     const RawResponse r = login(leader_token_, next);
     EXPECT_EQ(r.status, 303);
     EXPECT_EQ(header(r, "location"), "/ui/");
+    // A line break in `next` never becomes a header of its own.
+    EXPECT_EQ(header(r, "x-injected"), "");
+    EXPECT_TRUE(Lacks(header(r, "set-cookie"), "planted"));
   }
   const RawResponse r = send(*anon_, "GET", "/ui/login?next=" + form_value("https://evil.example/"));
   EXPECT_EQ(r.status, 200);

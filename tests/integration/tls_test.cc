@@ -122,6 +122,23 @@ TEST(Tls, SdkOverHttpsWithTheCaFileServesTypedCalls) {
   EXPECT_EQ(json->district(), "d1");
 }
 
+// Over the connection cap a TLS listener closes at once: a readable refusal would
+// cost it a handshake per refused connection.
+TEST(Tls, OverTheConnectionCapATlsConnectionIsClosedWithoutAHandshake) {
+  TempDir dir;
+  const auto certs = make_test_certs(dir.path());
+  app::Config config = tls_config(certs);
+  config.max_connections_per_address = 1;
+  TestServer server(config);
+  server.set_ca_file(certs.ca_cert);
+  auto holder = server.client();
+  ASSERT_TRUE(holder->healthz().ok());  // keeps its connection open
+  auto refused = server.client()->healthz();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().http_status, 0) << refused.error().to_string();
+  ASSERT_TRUE(holder->healthz().ok());  // the first connection is untouched
+}
+
 TEST(Tls, WithoutTheCaFileTheCallFailsVerificationAtOnceAndNothingIsStored) {
   TempDir dir;
   const auto certs = make_test_certs(dir.path());
