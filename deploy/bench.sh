@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs the measurements of docs/PERFORMANCE.md on this machine, side by side:
+#   1. Google Benchmark: the analytics and the protobuf/JSON codec, in process;
+#   2. hwload-server under hwload-bench: single-assignment posts, 40-student timing
+#      reports, and a mixed read/write load, each checked afterwards (every
+#      acknowledged record stored exactly once);
+#   3. the baselines: nginx answering `return 200` to the same load, and a raw SQLite
+#      insert loop of the same timing rows.
+# HWLOAD_BENCH_SECONDS (default 10) and HWLOAD_BENCH_CONNECTIONS (default 64) override.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash deploy/install-deps.sh
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx
+fi
+BUILD_DIR=${BUILD_DIR:-build-bench} bash deploy/build.sh -DHWLOAD_BUILD_TESTS=OFF -DHWLOAD_BUILD_BENCH=ON
+b=${BUILD_DIR:-build-bench}
+seconds=${HWLOAD_BENCH_SECONDS:-10}
+connections=${HWLOAD_BENCH_CONNECTIONS:-64}
+work=$(mktemp -d)
+cleanup() {
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
+  [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+echo "== 1. in-process benchmarks"
+"$b/bench/hwload_bench_analytics" --benchmark_min_time=0.5
+"$b/bench/hwload_bench_codec" --benchmark_min_time=0.5
+
+echo "== 2. hwload-server ($connections connections, $seconds s each)"
+db="$work/bench.db"
+token=$("$b/server/hwload-server" --db "$db" token create --role operator --label bench | tail -n 1)
+"$b/server/hwload-server" --db "$db" --listen 127.0.0.1:18181 --config deploy/bench/hwload-bench.toml \
+  --log-level warn --port-file "$work/port" &
+server_pid=$!
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+run() { "$b/tools/bench/hwload-bench" --token "$token" --connections "$connections" --seconds "$seconds" "$@"; }
+run --server http://127.0.0.1:18181 --mode assign --verify-db "$db"
+run --server http://127.0.0.1:18181 --mode timings --pool 200000 --verify-db "$db"
+run --server http://127.0.0.1:18181 --mode mixed
+echo "server RSS (kB): $(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status") peak, $(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status") now"
+kill "$server_pid"
+wait "$server_pid" || true
+server_pid=
+
+echo "== 3. baselines"
+mkdir -p "$work/nginx/logs"
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+"$nginx_bin" -p "$work/nginx" -c "$PWD/deploy/bench/nginx.conf" -e stderr
+sleep 0.5
+run --server http://127.0.0.1:18182 --mode assign --baseline
+run --server http://127.0.0.1:18182 --mode timings --baseline --pool 1000
+"$b/tools/bench/hwload-bench" --mode sqlite-raw --db "$work/raw.db" --seconds "$seconds"
