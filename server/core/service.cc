@@ -425,7 +425,14 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
       if (auto last = analytics::last_school_day(ctx.calendar, analytics::iso_week_of(d))) all.insert(*last);
     }
   }
-  const Date lo = *all.begin() - 7, hi = *all.rbegin() + 7;
+  // Only the records the rules read: the dates themselves, and for the flexible
+  // no-homework week the whole ISO weeks they fall in (REPEATED reads breach dates,
+  // not records).
+  Date lo = *all.begin(), hi = *all.rbegin();
+  if (flexible_week) {
+    lo = analytics::monday_of(analytics::iso_week_of(lo));
+    hi = analytics::monday_of(analytics::iso_week_of(hi)) + 6;
+  }
   const store::ClassRecords records = store_.class_records(ctx.school.school_id(), klass.class_id(), lo, hi);
   auto has_counted = [&](Date d) {
     const auto& on = records.assignments_on(d);
