@@ -229,6 +229,17 @@ std::map<std::string, std::string> form_of(const Request& req, Status& st) {
   return form;
 }
 
+// The weekly review of a /ui/ week route (grade and week from the path), once the
+// caller may read that grade's week; `t` is set to the grade's target.
+StatusOr<notices::WeekReview> allowed_review(Exchange& ex, Access& acc, core::Service& svc, auth::Target& t) {
+  auto grade = grade_of(ex.p("grade"));
+  if (!grade.is_ok()) return grade.status();
+  t = acc.school(ex.p("school_id"));
+  t.grade = *grade;
+  if (Status st = ex.allow(auth::Action::kReadGradeWeek, t, core::unknown_school(t.school_id)); !st.is_ok()) return st;
+  return svc.week_review(t.school_id, *grade, ex.p("week"));
+}
+
 // Who acknowledged, when they did not say: the token's label, or its role and id.
 std::string acknowledger(const Caller& caller) {
   if (!caller.label.empty()) return caller.label;
@@ -798,32 +809,22 @@ void Api::add_page_routes() {
         }});
   // The CSV route comes first: `{week}` alone would also match "2026-W47.csv".
   r.add("GET", "/ui/schools/{school_id}/grades/{grade}/weeks/{week}.csv", {page, [&svc, &acc](Exchange& ex) {
-          auto grade = grade_of(ex.p("grade"));
-          if (!grade.is_ok()) return html_error(grade.status());
-          auth::Target t = acc.school(ex.p("school_id"));
-          t.grade = *grade;
-          if (Status st = ex.allow(Action::kReadGradeWeek, t, core::unknown_school(t.school_id)); !st.is_ok())
-            return html_error(st);
-          auto review = svc.week_review(t.school_id, *grade, ex.p("week"));
+          auth::Target t;
+          auto review = allowed_review(ex, acc, svc, t);
           if (!review.is_ok()) return html_error(review.status());
           Response res;
           res.content_type = "text/csv; charset=utf-8";
           res.body = notices::render_week_csv(*review);
           res.headers.emplace_back("Content-Disposition", "attachment; filename=\"hwload-" +
                                                               review->school.school_id() + "-grade" +
-                                                              std::to_string(*grade) + "-" + review->week.week() +
+                                                              std::to_string(t.grade) + "-" + review->week.week() +
                                                               ".csv\"");
           res.headers.emplace_back("Cache-Control", "no-store");
           return res;
         }});
   r.add("GET", "/ui/schools/{school_id}/grades/{grade}/weeks/{week}", {page, [&svc, &acc](Exchange& ex) {
-          auto grade = grade_of(ex.p("grade"));
-          if (!grade.is_ok()) return html_error(grade.status());
-          auth::Target t = acc.school(ex.p("school_id"));
-          t.grade = *grade;
-          if (Status st = ex.allow(Action::kReadGradeWeek, t, core::unknown_school(t.school_id)); !st.is_ok())
-            return html_error(st);
-          auto review = svc.week_review(t.school_id, *grade, ex.p("week"));
+          auth::Target t;
+          auto review = allowed_review(ex, acc, svc, t);
           if (!review.is_ok()) return html_error(review.status());
           review->viewer = viewer_of(ex.caller);
           review->can_acknowledge = auth::authorize(ex.who(), Action::kAcknowledge, t) == auth::Decision::kAllow;
