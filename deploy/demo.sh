@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
-bash deploy/build.sh -DHWLOAD_BUILD_TESTS=OFF -DHWLOAD_SANITIZE=OFF
+bash deploy/build.sh -DHWLOAD_BUILD_TESTS=OFF -DHWLOAD_BUILD_BENCH=OFF -DHWLOAD_SANITIZE=OFF
 listen="${HWLOAD_LISTEN:-127.0.0.1:8080}"
 db="${HWLOAD_DB:-hwload.db}"
 token_file="$db.demo-token"
