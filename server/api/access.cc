@@ -37,8 +37,7 @@ Access::Access(store::Store& store, const Clock& clock, AccessOptions options)
       options_(options),
       per_token_(options.per_token_rps, options.per_token_burst > 0 ? options.per_token_burst : 1) {}
 
-StatusOr<auth::Principal> Access::principal_of(const std::string& token_id) {
-  auto record = store_.token(token_id);
+StatusOr<auth::Principal> Access::principal_of(const std::optional<store::TokenRecord>& record) {
   if (!record) return unauthenticated("the token is not known");
   if (!record->revoked_at.empty()) return unauthenticated("the token was revoked");
   auto role = auth::parse_role(record->role);
@@ -63,7 +62,7 @@ StatusOr<Caller> Access::identify(const http::Request& req, bool allow_session) 
     // secret is compared (in constant time) even when the id is unknown.
     const bool matches = auth::secret_matches(presented->secret, record ? record->secret_hash : std::string(32, '\0'));
     if (!record || !matches) return unauthenticated("the token is not known");
-    auto p = principal_of(presented->token_id);
+    auto p = principal_of(record);
     if (!p.is_ok()) return p.status();
     caller.principal = std::move(*p);
     caller.label = record->label;
@@ -75,11 +74,12 @@ StatusOr<Caller> Access::identify(const http::Request& req, bool allow_session) 
   auto session = store_.session(auth::sha256(*session_id));
   if (!session) return unauthenticated("the session has ended; log in again");
   if (session->second <= epoch_ms(clock_.now())) return unauthenticated("the session has expired; log in again");
-  auto p = principal_of(session->first);
+  const auto record = store_.token(session->first);
+  auto p = principal_of(record);
   if (!p.is_ok()) return unauthenticated("the session's token is no longer valid; log in again");
   caller.principal = std::move(*p);
   caller.session_id = *session_id;
-  if (auto record = store_.token(session->first)) caller.label = record->label;
+  caller.label = record->label;
   return caller;
 }
 
@@ -133,7 +133,7 @@ StatusOr<Access::Session> Access::login(std::string_view token, bool secure) {
   auto record = store_.token(presented->token_id);
   const bool matches = auth::secret_matches(presented->secret, record ? record->secret_hash : std::string(32, '\0'));
   if (!record || !matches) return unauthenticated("the token is not known");
-  auto p = principal_of(presented->token_id);
+  auto p = principal_of(record);
   if (!p.is_ok()) return p.status();
   Session s;
   s.id = auth::new_session_id();

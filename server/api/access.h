@@ -92,7 +92,8 @@ class Access {
   pb::AuditPage audit(const std::string& school_id, const std::string& district, int64_t after, int limit);
 
  private:
-  StatusOr<auth::Principal> principal_of(const std::string& token_id);
+  // The principal of a stored token: 401 when there is none, or it is revoked.
+  static StatusOr<auth::Principal> principal_of(const std::optional<store::TokenRecord>& record);
 
   store::Store& store_;
   const Clock& clock_;
