@@ -197,21 +197,7 @@ class Access : public ::testing::Test {
   void SetUp() override {
     op_ = ts_.client();
     seed_school(*op_);
-    pb::School s2;
-    s2.set_school_id("s2");
-    s2.set_name("第二实验学校");
-    s2.set_district("d2");
-    s2.set_profile("national");
-    ASSERT_TRUE(op_->put_school(s2).ok());
-    for (auto [id, grade] : {std::pair{"k2", 2}, {"k5", 5}}) {
-      pb::Class k;
-      k.set_school_id("s2");
-      k.set_class_id(id);
-      k.set_grade(grade);
-      k.set_student_count(40);
-      auto r = op_->put_class(k);
-      ASSERT_TRUE(r.ok()) << r.error().to_string();
-    }
+    seed_second_school(*op_);
     teacher_token_ = ts_.issue_token("teacher", "", "s1", 0, {"c5"});
     leader_token_ = ts_.issue_token("grade_leader", "", "s1", 5);
     admin_token_ = ts_.issue_token("school_admin", "", "s1");

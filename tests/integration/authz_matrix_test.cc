@@ -46,18 +46,7 @@ class AuthzMatrix : public ::testing::Test {
   void SetUp() override {
     auto op = ts_.client();
     seed_school(*op);
-    pb::School s2;
-    s2.set_school_id("s2");
-    s2.set_name("第二中学");
-    s2.set_district("d2");
-    s2.set_profile("national");
-    ASSERT_TRUE(op->put_school(s2).ok());
-    pb::Class k5;
-    k5.set_school_id("s2");
-    k5.set_class_id("k5");
-    k5.set_grade(5);
-    k5.set_student_count(40);
-    ASSERT_TRUE(op->put_class(k5).ok());
+    seed_second_school(*op);
     auto in_s2 = [](pb::Assignment a) {
       a.set_school_id("s2");
       return a;

@@ -103,6 +103,25 @@ void seed_school(client::Client& c, const std::string& profile) {
   }
 }
 
+void seed_second_school(client::Client& c) {
+  pb::School s2;
+  s2.set_school_id("s2");
+  s2.set_name("第二实验学校");
+  s2.set_district("d2");
+  s2.set_profile("national");
+  auto r = c.put_school(s2);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  for (auto [id, grade] : {std::pair{"k2", 2}, {"k5", 5}}) {
+    pb::Class k;
+    k.set_school_id("s2");
+    k.set_class_id(id);
+    k.set_grade(grade);
+    k.set_student_count(40);
+    auto rc = c.put_class(k);
+    ASSERT_TRUE(rc.ok()) << rc.error().to_string();
+  }
+}
+
 ::testing::AssertionResult Contains(const std::string& text, std::string_view needle) {
   if (text.find(needle) != std::string::npos) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "expected to find \"" << needle << "\" in:\n" << text;

@@ -80,6 +80,11 @@ void seed_school(client::Client& c, const std::string& profile = "national");
 ::testing::AssertionResult Contains(const std::string& text, std::string_view needle);
 ::testing::AssertionResult Lacks(const std::string& text, std::string_view needle);
 
+// Registers school "s2" (district "d2", national profile) with classes k2 (grade 2)
+// and k5 (grade 5) of 40 students each: a school outside d1's scopes. Asserts
+// success.
+void seed_second_school(client::Client& c);
+
 // A WRITTEN REQUIRED assignment of `minutes` for class `class_id` of s1.
 pb::Assignment assignment(const std::string& id, const std::string& class_id, const std::string& date, int minutes,
                           const std::string& subject = "数学");
