@@ -160,6 +160,9 @@ void App::start() {
   m.access = std::make_unique<api::Access>(*m.store, *m.clock, ao);
   m.api = std::make_unique<api::Api>(*m.service, *m.access, [&m] { return m.delivery_metrics(); });
   m.log->info("store {} ready (schema version {})", c.db, m.store->schema_version());
+  if (const int rebuilt = m.service->refresh_rollups(); rebuilt > 0) {
+    m.log->info("rebuilt the load rollups of {} class(es) (new store or changed profiles)", rebuilt);
+  }
   if (c.demo) load_demo(*m.service, *m.log);
   m.sweep();
   m.publish_notices();  // catch up on what was due while the server was down

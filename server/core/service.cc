@@ -94,6 +94,28 @@ pb::BatchResult apply_items(store::Db& db, const std::string& field,
   return result;
 }
 
+// What the rollups depend on besides the records: every profile's rules (and the
+// rollups' own format). A change of it at a restart means rebuilding them.
+std::string rollup_fingerprint(const analytics::ProfileSet& profiles) {
+  std::string out = "rollups-v1";
+  auto caps = [&out](const analytics::BandCaps& c) {
+    for (int v : c) out += "," + std::to_string(v);
+  };
+  for (const auto& name : profiles.names()) {
+    const auto& p = *profiles.find(name);
+    out += ";" + name + ":";
+    caps(p.school_day_caps);
+    for (const auto& [kind, c] : p.day_kind_caps) {
+      out += "/" + std::to_string(static_cast<int>(kind));
+      caps(c);
+    }
+    out += "/" + std::to_string(p.no_homework_day) + "," + std::to_string(p.no_homework_min_grade) + "," +
+           std::to_string(p.no_homework_max_grade) + "," + std::to_string(p.repeated_count) + "," +
+           std::to_string(p.repeated_window_days) + "," + std::to_string(static_cast<int>(p.alert_min_severity));
+  }
+  return out;
+}
+
 }  // namespace
 
 Status unknown_school(const std::string& school_id) {
@@ -448,6 +470,7 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
     day.assignments = assignments;
     day.load =
         analytics::compute_day_load(profile.cap_minutes(grade, day.day_kind), assignments, records.timings_on(d));
+    write_rollup(ctx, klass, d, day);
     std::vector<Finding> findings = analytics::evaluate_class_day(profile, ctx.calendar, day);
     if (flexible_week) {
       auto week = analytics::evaluate_no_homework_week(profile, ctx.calendar, grade, analytics::iso_week_of(d), today(),
@@ -553,6 +576,23 @@ void Service::reevaluate_school(const SchoolContext& ctx) {
   }
 }
 
+int Service::refresh_rollups() {
+  const std::string want = rollup_fingerprint(profiles_);
+  if (store_.meta("rollups") == want) return 0;
+  int classes = 0;
+  store::Transaction tx(store_.db());
+  store_.clear_day_loads();
+  for (const auto& school : store_.schools_in_district("")) {
+    auto ctx = load_school(school.school_id());
+    if (!ctx.is_ok()) continue;  // a school naming a profile no longer configured: its reads say so
+    reevaluate_school(*ctx);
+    classes += static_cast<int>(store_.classes(school.school_id(), 0).size());
+  }
+  store_.put_meta("rollups", want);
+  tx.commit();
+  return classes;
+}
+
 int Service::sweep_finished_weeks(int weeks_back) {
   int opened = 0;
   store::Transaction tx(store_.db());
@@ -577,14 +617,11 @@ int Service::sweep_finished_weeks(int weeks_back) {
 // ---- reads -------------------------------------------------------------------
 
 pb::DayLoad Service::day_load(const SchoolContext& ctx, const pb::Class& klass, Date date,
-                              const store::ClassRecords& records, const std::vector<pb::Breach>& open) {
-  const DayKind kind = ctx.calendar.day_kind(date);
-  const int cap = ctx.profile->cap_minutes(klass.grade(), kind);
-  const auto figures = analytics::compute_day_load(cap, records.assignments_on(date), records.timings_on(date));
+                              const analytics::DayLoadFigures& figures) const {
   pb::DayLoad d;
   d.set_date(analytics::format_date(date));
-  d.set_day_kind(static_cast<pb::DayKind>(kind));
-  d.set_cap_minutes(cap);
+  d.set_day_kind(static_cast<pb::DayKind>(ctx.calendar.day_kind(date)));
+  d.set_cap_minutes(figures.cap_minutes);
   d.set_planned_minutes(figures.planned_minutes);
   d.set_measured_mean_minutes(figures.measured_mean_minutes);
   d.set_measured_p90_minutes(figures.measured_p90_minutes);
@@ -598,22 +635,48 @@ pb::DayLoad Service::day_load(const SchoolContext& ctx, const pb::Class& klass, 
     sl->set_planned_minutes(s.planned_minutes);
     sl->set_measured_mean_minutes(s.measured_mean_minutes);
   }
-  const std::string ds = d.date();
-  for (const auto& b : open) {
-    if (b.date() == ds) *d.add_breaches() = b;
-  }
   return d;
 }
 
+void Service::write_rollup(const SchoolContext& ctx, const pb::Class& klass, Date date,
+                           const analytics::ClassDay& day) {
+  if (day.assignments.empty()) {
+    store_.delete_day_load(ctx.school.school_id(), klass.class_id(), date);
+    return;
+  }
+  store::Store::DayRollup r;
+  r.grade = klass.grade();
+  r.students_reported = day.load.students_reported;
+  r.students_over_cap = day.load.students_over_cap;
+  r.has_counted = day.load.has_counted;
+  r.over_cap = analytics::class_day_over_cap(day.load);
+  store_.put_day_load(ctx.school.school_id(), klass.class_id(), day_load(ctx, klass, date, day.load), r);
+}
+
+// Reads the class-days' rollups; a date without one has no records, and its load is
+// that of an empty day.
 pb::ClassLoad Service::class_load_of(const SchoolContext& ctx, const pb::Class& klass, Date from, Date to) {
-  const auto records = store_.class_records(ctx.school.school_id(), klass.class_id(), from, to);
+  auto stored = store_.day_loads(ctx.school.school_id(), klass.class_id(), from, to);
   const auto open = store_.open_breaches_in(ctx.school.school_id(), klass.class_id(), from, to);
   pb::ClassLoad out;
   out.set_school_id(ctx.school.school_id());
   out.set_class_id(klass.class_id());
   out.set_class_name(klass.name());
   out.set_grade(klass.grade());
-  for (Date d = from; d <= to; d = d + 1) *out.add_days() = day_load(ctx, klass, d, records, open);
+  auto b = open.begin();
+  for (Date d = from; d <= to; d = d + 1) {
+    pb::DayLoad* day = out.add_days();
+    if (auto it = stored.find(d); it != stored.end()) {
+      *day = std::move(it->second);
+    } else {
+      const int cap = ctx.profile->cap_minutes(klass.grade(), ctx.calendar.day_kind(d));
+      *day = day_load(ctx, klass, d, analytics::compute_day_load(cap, {}, {}));
+    }
+    // Open breaches come ordered by date.
+    for (; b != open.end() && b->date() <= day->date(); ++b) {
+      if (b->date() == day->date()) *day->add_breaches() = *b;
+    }
+  }
   return out;
 }
 
@@ -703,24 +766,17 @@ StatusOr<pb::Compliance> Service::compliance(const ComplianceQuery& q) {
   }
   if (q.grade != 0) scope += "/grade:" + std::to_string(q.grade);
 
+  // Sums of the class-day rollups: no raw timing is read.
   analytics::ComplianceTotals totals;
   for (const auto& school : schools) {
-    auto ctx = load_school(school.school_id());
-    if (!ctx.is_ok()) return ctx.status();
-    for (const auto& klass : store_.classes(school.school_id(), q.grade)) {
-      const auto records = store_.class_records(school.school_id(), klass.class_id(), *from, *to);
-      for (const auto& [d, assignments] : records.assignments) {
-        const int cap = ctx->profile->cap_minutes(klass.grade(), ctx->calendar.day_kind(d));
-        totals.add_class_day(analytics::compute_day_load(cap, assignments, records.timings_on(d)));
-      }
+    const auto t = store_.rollup_totals(school.school_id(), q.grade, *from, *to);
+    totals.student_days += t.student_days;
+    totals.student_days_within_cap += t.student_days_within_cap;
+    totals.class_days += t.class_days;
+    totals.class_days_over_cap += t.class_days_over_cap;
+    for (const auto& [kind, n] : store_.open_breach_counts(school.school_id(), q.grade, *from, *to)) {
+      totals.breaches_by_kind[pb::BreachKind_Name(static_cast<pb::BreachKind>(kind))] += n;
     }
-    store::BreachFilter f;
-    f.school_id = school.school_id();
-    f.grade = q.grade;
-    f.from = q.from;
-    f.to = q.to;
-    f.state = pb::OPEN;
-    for (const auto& b : store_.breaches(f, 1000000)) totals.breaches_by_kind[pb::BreachKind_Name(b.kind())] += 1;
   }
   pb::Compliance out;
   out.set_scope(scope);

@@ -131,6 +131,12 @@ class Service {
   // of breaches it opened.
   int sweep_finished_weeks(int weeks_back = 4);
 
+  // Rebuilds every class-day's rollup, and re-evaluates its breaches, when the
+  // rollups were computed under other profiles or not at all (a store from before
+  // them). Run at start-up, before serving. Returns the number of classes rebuilt
+  // (0: the rollups were current).
+  int refresh_rollups();
+
   const analytics::ProfileSet& profiles() const { return profiles_; }
 
  private:
@@ -168,8 +174,13 @@ class Service {
   // what they now breach, as warnings for the response.
   std::vector<pb::Warning> reevaluate_touched(
       const std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
+  // A class-day's DayLoad, without its breaches.
   pb::DayLoad day_load(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
-                       const store::ClassRecords& records, const std::vector<pb::Breach>& open);
+                       const analytics::DayLoadFigures& figures) const;
+  // Keeps the class-day's rollup (store::Store::put_day_load) equal to `day`, in the
+  // caller's transaction; a day without records has none.
+  void write_rollup(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
+                    const analytics::ClassDay& day);
   // One class's notice rows for [from, to] (assignments listed when asked).
   pb::NoticeClass notice_class(const SchoolContext& ctx, const pb::Class& klass, analytics::Date from,
                                analytics::Date to, bool with_assignments);

@@ -10,7 +10,7 @@ using analytics::Date;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     R"sql(
 CREATE TABLE schools(
   school_id TEXT PRIMARY KEY,
@@ -188,6 +188,27 @@ CREATE TABLE sessions(
   created_ms INTEGER NOT NULL,
   expires_ms INTEGER NOT NULL);
 CREATE INDEX sessions_by_expiry ON sessions(expires_ms);
+)sql",
+    // 6: rollups kept at write time (issue 6): each class-day's load, so that a week
+    // or a term's compliance never scans raw timings. `figures` is the DayLoad
+    // (without breaches) as protobuf; the columns are what compliance sums. `meta`
+    // says which profiles the rollups were computed with.
+    R"sql(
+CREATE TABLE day_loads(
+  school_id TEXT NOT NULL,
+  class_id TEXT NOT NULL,
+  date TEXT NOT NULL,
+  grade INTEGER NOT NULL,
+  students_reported INTEGER NOT NULL,
+  students_over_cap INTEGER NOT NULL,
+  has_counted INTEGER NOT NULL,
+  over_cap INTEGER NOT NULL,
+  figures BLOB NOT NULL,
+  PRIMARY KEY (school_id, class_id, date)) WITHOUT ROWID;
+CREATE INDEX day_loads_school_date ON day_loads(school_id, date);
+CREATE TABLE meta(
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL) WITHOUT ROWID;
 )sql",
 };
 
@@ -586,6 +607,97 @@ void Store::put_timing(const std::string& assignment_id, const std::string& stud
       .bind(4, t.unfinished)
       .bind(5, now)
       .exec();
+}
+
+void Store::put_day_load(const std::string& school_id, const std::string& class_id, const pb::DayLoad& day,
+                         const DayRollup& rollup) {
+  std::string figures;
+  day.SerializeToString(&figures);
+  db_->prepare(
+         "INSERT INTO day_loads(school_id, class_id, date, grade, students_reported, students_over_cap, has_counted, "
+         "over_cap, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(school_id, class_id, date) DO UPDATE SET "
+         "grade = excluded.grade, students_reported = excluded.students_reported, "
+         "students_over_cap = excluded.students_over_cap, has_counted = excluded.has_counted, "
+         "over_cap = excluded.over_cap, figures = excluded.figures")
+      .bind(1, school_id)
+      .bind(2, class_id)
+      .bind(3, day.date())
+      .bind(4, rollup.grade)
+      .bind(5, rollup.students_reported)
+      .bind(6, rollup.students_over_cap)
+      .bind(7, rollup.has_counted)
+      .bind(8, rollup.over_cap)
+      .bind_blob(9, figures)
+      .exec();
+}
+
+void Store::delete_day_load(const std::string& school_id, const std::string& class_id, Date date) {
+  db_->prepare("DELETE FROM day_loads WHERE school_id = ? AND class_id = ? AND date = ?")
+      .bind(1, school_id)
+      .bind(2, class_id)
+      .bind(3, analytics::format_date(date))
+      .exec();
+}
+
+void Store::clear_day_loads() { db_->exec("DELETE FROM day_loads"); }
+
+std::map<Date, pb::DayLoad> Store::day_loads(const std::string& school_id, const std::string& class_id, Date from,
+                                             Date to) {
+  Stmt& s = db_->prepare(
+      "SELECT date, figures FROM day_loads WHERE school_id = ? AND class_id = ? AND date BETWEEN ? AND ?");
+  s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
+  std::map<Date, pb::DayLoad> out;
+  while (s.step()) {
+    const auto d = analytics::parse_date(s.text(0));
+    if (!d) continue;
+    if (!out[*d].ParseFromString(s.text(1))) {
+      throw StoreError(0, "the rollup of " + class_id + " on " + s.text(0) + " cannot be read");
+    }
+  }
+  return out;
+}
+
+Store::RollupTotals Store::rollup_totals(const std::string& school_id, int grade, Date from, Date to) {
+  Stmt& s = db_->prepare(
+      "SELECT TOTAL(students_reported), TOTAL(students_reported - students_over_cap), TOTAL(has_counted), "
+      "TOTAL(has_counted AND over_cap) FROM day_loads WHERE school_id = ?1 AND date BETWEEN ?2 AND ?3 "
+      "AND (?4 = 0 OR grade = ?4)");
+  s.bind(1, school_id).bind(2, analytics::format_date(from)).bind(3, analytics::format_date(to)).bind(4, grade);
+  RollupTotals t;
+  if (s.step()) {
+    t.student_days = s.int64(0);
+    t.student_days_within_cap = s.int64(1);
+    t.class_days = s.int64(2);
+    t.class_days_over_cap = s.int64(3);
+  }
+  s.reset();
+  return t;
+}
+
+std::optional<std::string> Store::meta(const std::string& key) {
+  Stmt& s = db_->prepare("SELECT value FROM meta WHERE key = ?");
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  std::string v = s.text(0);
+  s.reset();
+  return v;
+}
+
+void Store::put_meta(const std::string& key, const std::string& value) {
+  db_->prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .bind(1, key)
+      .bind(2, value)
+      .exec();
+}
+
+std::map<int, int> Store::open_breach_counts(const std::string& school_id, int grade, Date from, Date to) {
+  Stmt& s = db_->prepare(
+      "SELECT kind, COUNT(*) FROM breaches WHERE school_id = ?1 AND date BETWEEN ?2 AND ?3 AND state = 1 "
+      "AND (?4 = 0 OR grade = ?4) GROUP BY kind");
+  s.bind(1, school_id).bind(2, analytics::format_date(from)).bind(3, analytics::format_date(to)).bind(4, grade);
+  std::map<int, int> out;
+  while (s.step()) out[s.int32(0)] = s.int32(1);
+  return out;
 }
 
 std::vector<pb::Breach> Store::open_breaches(const std::string& school_id, const std::string& class_id, Date date) {

@@ -123,7 +123,34 @@ class Store {
   std::optional<Timing> timing(const std::string& assignment_id, const std::string& student_key);
   void put_timing(const std::string& assignment_id, const std::string& student_key, Timing t, const std::string& now);
 
+  // Rollups: one row per class-day with records, kept by the re-evaluation in the
+  // same transaction as the change.
+  struct DayRollup {
+    int grade = 0;
+    int students_reported = 0, students_over_cap = 0;
+    bool has_counted = false, over_cap = false;
+  };
+  void put_day_load(const std::string& school_id, const std::string& class_id, const pb::DayLoad& day,
+                    const DayRollup& rollup);
+  void delete_day_load(const std::string& school_id, const std::string& class_id, analytics::Date date);
+  void clear_day_loads();
+  // The stored DayLoads of the class in [from, to], by date (dates without records
+  // have none).
+  std::map<analytics::Date, pb::DayLoad> day_loads(const std::string& school_id, const std::string& class_id,
+                                                   analytics::Date from, analytics::Date to);
+  struct RollupTotals {
+    long long student_days = 0, student_days_within_cap = 0, class_days = 0, class_days_over_cap = 0;
+  };
+  // Sums of the school's rollups over [from, to] (grade 0: every grade).
+  RollupTotals rollup_totals(const std::string& school_id, int grade, analytics::Date from, analytics::Date to);
+  // Settings kept with the data (e.g. which profiles the rollups were computed with).
+  std::optional<std::string> meta(const std::string& key);
+  void put_meta(const std::string& key, const std::string& value);
+
   // Breaches.
+  // OPEN breaches of the school over [from, to] (grade 0: every grade), by kind.
+  std::map<int, int> open_breach_counts(const std::string& school_id, int grade, analytics::Date from,
+                                        analytics::Date to);
   std::vector<pb::Breach> open_breaches(const std::string& school_id, const std::string& class_id,
                                         analytics::Date date);
   std::vector<pb::Breach> open_breaches_in(const std::string& school_id, const std::string& class_id,

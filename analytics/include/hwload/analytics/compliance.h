@@ -10,6 +10,12 @@
 
 namespace hwload::analytics {
 
+// Whether a class-day counts as over its cap for compliance: its load is the
+// measured mean where students reported, else the plan; it is over when that load
+// exceeds the cap (any counted homework where the cap is 0). False without counted
+// homework.
+bool class_day_over_cap(const DayLoadFigures& day);
+
 struct ComplianceTotals {
   long long student_days = 0;
   long long student_days_within_cap = 0;

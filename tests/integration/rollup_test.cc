@@ -1,0 +1,247 @@
+// The class-day rollups (issue 6): kept at write time, in the change's transaction,
+// so reads never scan raw timings. After every kind of change, the rollups kept
+// step by step must equal the ones rebuilt from the raw records, and the reads
+// must come from them.
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+
+#include "core/service.h"
+#include "store/store.h"
+#include "support/test_server.h"
+
+namespace hwload::testing {
+namespace {
+
+namespace pb = ::hwload::v1;
+using google::protobuf::util::MessageDifferencer;
+
+class CountingIds final : public core::IdGenerator {
+ public:
+  std::string next() override { return "id-" + std::to_string(++n_); }
+
+ private:
+  int n_ = 0;
+};
+
+pb::Assignment assignment(const std::string& id, const std::string& class_id, const std::string& date, int minutes,
+                          pb::HomeworkType type = pb::WRITTEN) {
+  pb::Assignment a;
+  a.set_assignment_id(id);
+  a.set_school_id("s1");
+  a.set_class_id(class_id);
+  a.set_teacher_id("t1");
+  a.set_subject(minutes % 2 ? "数学" : "语文");
+  a.set_assigned_date(date);
+  a.set_type(type);
+  a.set_tier(pb::REQUIRED);
+  a.set_estimated_minutes(minutes);
+  a.set_title("练习 " + id);
+  return a;
+}
+
+pb::TimingReport report(const std::string& id, int base, int students = 40) {
+  pb::TimingReport r;
+  r.set_assignment_id(id);
+  for (int s = 1; s <= students; ++s) {
+    auto* t = r.add_students();
+    t->set_student_key("s" + std::to_string(s));
+    t->set_minutes(base + s % 9);
+    t->set_unfinished(s % 13 == 0);
+  }
+  return r;
+}
+
+class RollupTest : public ::testing::Test {
+ protected:
+  // Monday 2026-11-16 to Sunday 2026-11-29: two ISO weeks.
+  static constexpr const char* kFrom = "2026-11-16";
+  static constexpr const char* kTo = "2026-11-29";
+
+  void SetUp() override {
+    store_ = store::Store::open((dir_.path() / "r.db").string());
+    service_ = std::make_unique<core::Service>(*store_, profiles_, clock_, ids_);
+    ASSERT_EQ(service_->refresh_rollups(), 0);  // a new store: nothing to rebuild
+    pb::School school;
+    school.set_school_id("s1");
+    school.set_name("一中");
+    school.set_district("d1");
+    school.set_profile("national");
+    ASSERT_TRUE(service_->put_school("s1", school).is_ok());
+    for (auto [id, grade] : {std::pair{"c4", 4}, std::pair{"c1", 1}, std::pair{"c8", 8}}) {
+      pb::Class k;
+      k.set_grade(grade);
+      k.set_student_count(40);
+      ASSERT_TRUE(service_->put_class("s1", id, k).is_ok());
+    }
+  }
+
+  void post(std::vector<pb::Assignment> as) {
+    pb::AssignmentBatch b;
+    for (auto& a : as) *b.add_assignments() = std::move(a);
+    auto r = service_->post_assignments(b);
+    ASSERT_TRUE(r.is_ok()) << r.status().message();
+    for (const auto& item : r->items()) ASSERT_NE(item.status(), pb::REJECTED) << item.error().message();
+  }
+
+  void time(std::vector<pb::TimingReport> rs) {
+    pb::TimingBatch b;
+    for (auto& r : rs) *b.add_reports() = std::move(r);
+    auto r = service_->post_timings(b);
+    ASSERT_TRUE(r.is_ok()) << r.status().message();
+    for (const auto& item : r->items()) ASSERT_NE(item.status(), pb::REJECTED) << item.error().message();
+  }
+
+  struct Reads {
+    std::vector<pb::ClassLoad> loads;
+    pb::Compliance compliance;
+  };
+  Reads read() {
+    Reads out;
+    for (const char* c : {"c4", "c1", "c8"}) {
+      auto l = service_->class_load("s1", c, kFrom, kTo);
+      EXPECT_TRUE(l.is_ok()) << l.status().message();
+      if (l.is_ok()) out.loads.push_back(*l);
+    }
+    core::ComplianceQuery q;
+    q.district = "d1";
+    q.from = kFrom;
+    q.to = kTo;
+    auto c = service_->compliance(q);
+    EXPECT_TRUE(c.is_ok()) << c.status().message();
+    if (c.is_ok()) out.compliance = *c;
+    return out;
+  }
+
+  // What the rollups kept step by step say must be what rebuilding them from the
+  // raw records says.
+  void expect_rollups_current(const std::string& after) {
+    SCOPED_TRACE("after " + after);
+    const Reads kept = read();
+    store_->put_meta("rollups", "stale");
+    ASSERT_GT(service_->refresh_rollups(), 0);
+    const Reads rebuilt = read();
+    ASSERT_EQ(kept.loads.size(), rebuilt.loads.size());
+    for (size_t i = 0; i < kept.loads.size(); ++i) {
+      EXPECT_TRUE(MessageDifferencer::Equals(kept.loads[i], rebuilt.loads[i]))
+          << "kept:\n" << kept.loads[i].DebugString() << "rebuilt:\n" << rebuilt.loads[i].DebugString();
+    }
+    EXPECT_TRUE(MessageDifferencer::Equals(kept.compliance, rebuilt.compliance))
+        << "kept:\n" << kept.compliance.DebugString() << "rebuilt:\n" << rebuilt.compliance.DebugString();
+  }
+
+  static const pb::DayLoad& day(const pb::ClassLoad& l, const std::string& date) {
+    for (const auto& d : l.days()) {
+      if (d.date() == date) return d;
+    }
+    static const pb::DayLoad kNone;
+    ADD_FAILURE() << "no day " << date;
+    return kNone;
+  }
+
+  TempDir dir_;
+  analytics::ProfileSet profiles_;
+  ManualClock clock_{std::chrono::sys_days{std::chrono::year{2026} / 11 / 30} + std::chrono::hours(2)};
+  CountingIds ids_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<core::Service> service_;
+};
+
+TEST_F(RollupTest, StayEqualToARebuildFromRawRecordsThroughEveryKindOfChange) {
+  post({assignment("a1", "c4", "2026-11-17", 30), assignment("a2", "c4", "2026-11-17", 45),
+        assignment("a3", "c4", "2026-11-18", 20), assignment("a4", "c4", "2026-11-18", 15, pb::READING),
+        assignment("b1", "c1", "2026-11-17", 10), assignment("e1", "c8", "2026-11-21", 50)});
+  expect_rollups_current("assignments");
+
+  time({report("a1", 25), report("a2", 40), report("a3", 18), report("a4", 15), report("e1", 60, 30)});
+  expect_rollups_current("timings");
+
+  time({report("a2", 10, 20)});  // some students report again, lower
+  expect_rollups_current("timings reported again");
+
+  auto moved = assignment("a2", "c4", "2026-11-19", 35);
+  ASSERT_TRUE(service_->put_assignment("a2", moved).is_ok());
+  expect_rollups_current("an assignment moved to another date");
+
+  ASSERT_TRUE(service_->withdraw_assignment("a3").is_ok());
+  expect_rollups_current("a withdrawal");
+
+  pb::Calendar cal;
+  auto* holiday = cal.add_days();
+  holiday->set_date("2026-11-17");
+  holiday->set_day_kind(pb::HOLIDAY);
+  ASSERT_TRUE(service_->put_calendar("s1", cal).is_ok());
+  expect_rollups_current("a calendar change");
+
+  pb::Class k;
+  k.set_grade(8);
+  k.set_student_count(40);
+  ASSERT_TRUE(service_->put_class("s1", "c4", k).is_ok());
+  expect_rollups_current("a change of grade");
+
+  pb::School school = *service_->get_school("s1");
+  school.set_profile("hengyang");
+  ASSERT_TRUE(service_->put_school("s1", school).is_ok());
+  expect_rollups_current("a change of the school's profile");
+}
+
+TEST_F(RollupTest, ReadsComeFromTheRollupsNotFromRawTimings) {
+  post({assignment("a1", "c4", "2026-11-17", 30), assignment("a2", "c4", "2026-11-17", 45)});
+  time({report("a1", 25), report("a2", 40)});
+  const Reads before = read();
+  EXPECT_EQ(day(before.loads[0], "2026-11-17").students_reported(), 40);
+  EXPECT_EQ(before.compliance.student_days(), 40);
+
+  // Take the raw timings away behind the service's back: the reads do not change.
+  store_->db().exec("DELETE FROM timings");
+  const Reads after = read();
+  EXPECT_TRUE(MessageDifferencer::Equals(before.loads[0], after.loads[0]));
+  EXPECT_TRUE(MessageDifferencer::Equals(before.compliance, after.compliance));
+}
+
+TEST_F(RollupTest, AStoreWithoutRollupsGetsThemAtStartUp) {
+  post({assignment("a1", "c4", "2026-11-17", 30), assignment("b1", "c1", "2026-11-18", 10)});
+  time({report("a1", 65)});
+  const Reads before = read();
+  // A store from before the rollups: the table empty, no record of them in meta.
+  store_->db().exec("DELETE FROM day_loads; DELETE FROM meta");
+  EXPECT_EQ(day(read().loads[0], "2026-11-17").students_reported(), 0);
+
+  EXPECT_EQ(service_->refresh_rollups(), 3);  // every class of the one school
+  const Reads after = read();
+  for (size_t i = 0; i < before.loads.size(); ++i) {
+    EXPECT_TRUE(MessageDifferencer::Equals(before.loads[i], after.loads[i])) << after.loads[i].DebugString();
+  }
+  EXPECT_TRUE(MessageDifferencer::Equals(before.compliance, after.compliance));
+  EXPECT_EQ(service_->refresh_rollups(), 0);  // once is enough
+}
+
+TEST_F(RollupTest, ChangedProfilesAtARestartRebuildTheRollupsWithTheNewCaps) {
+  post({assignment("a1", "c4", "2026-11-17", 50)});
+  time({report("a1", 50)});
+  EXPECT_EQ(day(read().loads[0], "2026-11-17").cap_minutes(), 60);
+  EXPECT_EQ(read().compliance.student_days_within_cap(), 40);
+
+  // The operator lowers grades 3-6's cap to 45 in the configuration and restarts.
+  analytics::ProfileSet changed;
+  analytics::PolicyProfile national = *changed.find("national");
+  national.school_day_caps = {0, 45, 90};
+  changed.put(national);
+  core::Service restarted(*store_, changed, clock_, ids_);
+  EXPECT_EQ(restarted.refresh_rollups(), 3);
+  auto load = restarted.class_load("s1", "c4", kFrom, kTo);
+  ASSERT_TRUE(load.is_ok());
+  EXPECT_EQ(day(*load, "2026-11-17").cap_minutes(), 45);
+  core::ComplianceQuery q;
+  q.district = "d1";
+  q.from = kFrom;
+  q.to = kTo;
+  auto c = restarted.compliance(q);
+  ASSERT_TRUE(c.is_ok());
+  EXPECT_EQ(c->student_days(), 40);
+  EXPECT_LT(c->student_days_within_cap(), 40);  // minutes of 50-58 against a cap of 45
+  EXPECT_EQ(c->class_days_over_cap(), 1);
+  EXPECT_EQ(c->breaches_by_kind().at("MEASURED_OVER_CAP"), 1);
+}
+
+}  // namespace
+}  // namespace hwload::testing
