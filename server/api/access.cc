@@ -31,11 +31,22 @@ void narrow_to_scope(const auth::Principal& p, auth::Target& t) {
   }
 }
 
-Access::Access(store::Store& store, const Clock& clock, AccessOptions options)
+TokenRates::TokenRates(const AccessOptions& options)
+    : limiter_(options.per_token_rps, options.per_token_burst > 0 ? options.per_token_burst : 1) {}
+
+std::optional<std::chrono::seconds> TokenRates::take(const std::string& token_id) {
+  std::lock_guard lock(mu_);
+  const auto verdict = limiter_.take(token_id, auth::RateLimiter::Clock::now());
+  if (verdict.allowed) return std::nullopt;
+  return verdict.retry_after;
+}
+
+Access::Access(store::Store& store, const Clock& clock, AccessOptions options, TokenRates* rates)
     : store_(store),
       clock_(clock),
       options_(options),
-      per_token_(options.per_token_rps, options.per_token_burst > 0 ? options.per_token_burst : 1) {}
+      own_rates_(rates ? nullptr : std::make_unique<TokenRates>(options)),
+      rates_(rates ? rates : own_rates_.get()) {}
 
 StatusOr<auth::Principal> Access::principal_of(const std::optional<store::TokenRecord>& record) {
   if (!record) return unauthenticated("the token is not known");
@@ -85,9 +96,7 @@ StatusOr<Caller> Access::identify(const http::Request& req, bool allow_session) 
 
 std::optional<std::chrono::seconds> Access::over_rate(const Caller& caller) {
   if (!caller.principal || options_.per_token_rps <= 0) return std::nullopt;
-  const auto verdict = per_token_.take(caller.principal->token_id, auth::RateLimiter::Clock::now());
-  if (verdict.allowed) return std::nullopt;
-  return verdict.retry_after;
+  return rates_->take(caller.principal->token_id);
 }
 
 auth::Target Access::school(const std::string& school_id) {

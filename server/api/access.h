@@ -8,6 +8,8 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,9 +41,25 @@ struct Caller {
   std::string label;       // the token's label, for the pages
 };
 
+// Per-token request rates, shared by every Access of one server (the store
+// thread's and each reader's), so a token has one budget whichever thread serves
+// it. Thread-safe.
+class TokenRates {
+ public:
+  explicit TokenRates(const AccessOptions& options);
+  // Takes one request from the token's bucket; when it is empty, how long until it
+  // is not.
+  std::optional<std::chrono::seconds> take(const std::string& token_id);
+
+ private:
+  std::mutex mu_;
+  auth::RateLimiter limiter_;
+};
+
 class Access {
  public:
-  Access(store::Store& store, const Clock& clock, AccessOptions options);
+  // `rates`: shared with the server's other Access objects; null: its own.
+  Access(store::Store& store, const Clock& clock, AccessOptions options, TokenRates* rates = nullptr);
 
   const AccessOptions& options() const { return options_; }
   // For putting a change and its audit record in one transaction.
@@ -98,7 +116,8 @@ class Access {
   store::Store& store_;
   const Clock& clock_;
   AccessOptions options_;
-  auth::RateLimiter per_token_;
+  std::unique_ptr<TokenRates> own_rates_;
+  TokenRates* rates_;
 };
 
 // Fills what `target` leaves open with the principal's own scope: a query of a

@@ -304,8 +304,11 @@ std::string Metrics::render() const {
   return out;
 }
 
-Api::Api(core::Service& service, Access& access, std::function<std::string()> extra_metrics)
-    : service_(service), access_(access), extra_metrics_(std::move(extra_metrics)) {
+Api::Api(core::Service& service, Access& access, std::function<std::string()> extra_metrics, Metrics* metrics)
+    : service_(service),
+      access_(access),
+      extra_metrics_(std::move(extra_metrics)),
+      metrics_(metrics ? metrics : &own_metrics_) {
   add_routes();
 }
 
@@ -336,7 +339,7 @@ http::Response Api::handle(const Request& req) {
   } else {
     res = http::respond_error(req, Status::not_found("no route " + req.method + " " + req.path));
   }
-  metrics_.observe(route, req.method, res.status, std::chrono::steady_clock::now() - start);
+  metrics_->observe(route, req.method, res.status, std::chrono::steady_clock::now() - start);
   return res;
 }
 
@@ -394,7 +397,7 @@ void Api::add_routes() {
                               }
                               Response res;
                               res.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                              res.body = metrics_.render();
+                              res.body = metrics_->render();
                               if (extra_metrics_) res.body += extra_metrics_();
                               return res;
                             }});

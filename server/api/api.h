@@ -1,8 +1,9 @@
 // The HTTP API: one thin handler per route of PRODUCT.md. Each decodes the body,
 // asks Access whether the caller may do it to what it touches, calls the Service
 // and encodes its answer; rules live in core/, auth/ and analytics/. handle() is a
-// function of a request (it knows no sockets) and runs on the store thread, since
-// the Service and Access do SQLite work.
+// function of a request (it knows no sockets) and runs off the I/O threads, since
+// the Service and Access do SQLite work: changes on the store thread, reads on a
+// reader's thread over its own read-only connection (one Api per connection).
 //
 // Every request that may change something runs in one transaction with its audit
 // record, so the log holds exactly the changes that were made (and the refusals).
@@ -44,10 +45,13 @@ struct Exchange;
 
 class Api {
  public:
-  // `extra_metrics`, when set, is appended to /metrics (called on the store thread).
-  Api(core::Service& service, Access& access, std::function<std::string()> extra_metrics = {});
+  // `extra_metrics`, when set, is appended to /metrics (called on the thread that
+  // serves it, with this Api's store). `metrics`: shared with the server's other
+  // Api objects (the store thread's and each reader's); null: its own.
+  Api(core::Service& service, Access& access, std::function<std::string()> extra_metrics = {},
+      Metrics* metrics = nullptr);
   http::Response handle(const http::Request& req);
-  Metrics& metrics() { return metrics_; }
+  Metrics& metrics() { return *metrics_; }
 
   // Who may reach a route: anyone; a caller with a token; or a person with a
   // browser session or a token, sent to the login page when they have neither.
@@ -66,7 +70,8 @@ class Api {
   Access& access_;
   std::function<std::string()> extra_metrics_;
   http::BasicRouter<Route> router_;
-  Metrics metrics_;
+  Metrics own_metrics_;
+  Metrics* metrics_;
 };
 
 }  // namespace hwload::api

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "app/demo.h"
 #include "app/group_commit.h"
+#include "app/read_pool.h"
 #include "delivery/dispatcher.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -29,8 +30,20 @@ struct App::Impl {
   analytics::ProfileSet profiles;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<core::Service> service;
+  std::unique_ptr<api::TokenRates> token_rates;  // one budget per token, whichever thread serves it
+  api::Metrics metrics;                          // one set of request metrics for every Api
   std::unique_ptr<api::Access> access;
   std::unique_ptr<api::Api> api;
+
+  // A reader: its own read-only connection and the API over it (GETs only).
+  struct Reader {
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<core::Service> service;
+    std::unique_ptr<api::Access> access;
+    std::unique_ptr<api::Api> api;
+  };
+  std::vector<std::unique_ptr<Reader>> readers;
+  std::unique_ptr<ReadPool> read_pool;
 
   asio::io_context io;        // sockets and timers
   asio::io_context store_io;  // the store thread: every Service call
@@ -72,9 +85,10 @@ struct App::Impl {
     }
   }
 
-  // Delivery gauges and counters for /metrics; runs on the store thread.
-  std::string delivery_metrics() {
-    const auto s = store->delivery_stats();
+  // Delivery gauges and counters for /metrics, read through `st` (the connection
+  // of the thread that serves /metrics).
+  std::string delivery_metrics(store::Store& st) {
+    const auto s = st.delivery_stats();
     const auto c = dispatcher->counters();
     const long long now_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(clock->now().time_since_epoch()).count();
@@ -157,8 +171,10 @@ void App::start() {
   ao.metrics_public = c.metrics_public;
   ao.session_lifetime = std::chrono::minutes(c.session_minutes);
   ao.secure_cookies = !c.tls_cert_file.empty();
-  m.access = std::make_unique<api::Access>(*m.store, *m.clock, ao);
-  m.api = std::make_unique<api::Api>(*m.service, *m.access, [&m] { return m.delivery_metrics(); });
+  m.token_rates = std::make_unique<api::TokenRates>(ao);
+  m.access = std::make_unique<api::Access>(*m.store, *m.clock, ao, m.token_rates.get());
+  m.api = std::make_unique<api::Api>(
+      *m.service, *m.access, [&m] { return m.delivery_metrics(*m.store); }, &m.metrics);
   m.log->info("store {} ready (schema version {})", c.db, m.store->schema_version());
   if (const int rebuilt = m.service->refresh_rollups(); rebuilt > 0) {
     m.log->info("rebuilt the load rollups of {} class(es) (new store or changed profiles)", rebuilt);
@@ -167,7 +183,30 @@ void App::start() {
   m.sweep();
   m.publish_notices();  // catch up on what was due while the server was down
 
-  m.group = std::make_unique<GroupCommit>(m.store_io, m.store->db());
+  m.group = std::make_unique<GroupCommit>(m.store_io, m.store->db(), [&m](const http::Request& req) {
+    http::Response res = m.api->handle(req);
+    if (req.method != "GET") m.dispatcher->poke();  // a change may have written alerts
+    return res;
+  });
+  if (c.read_threads > 0 && c.db != ":memory:") {
+    std::vector<http::RequestHandler> handlers;
+    for (int i = 0; i < c.read_threads; ++i) {
+      auto r = std::make_unique<Impl::Reader>();
+      r->store = store::Store::open_reader(c.db);
+      r->service = std::make_unique<core::Service>(*r->store, m.profiles, *m.clock, *m.ids, so);
+      r->access = std::make_unique<api::Access>(*r->store, *m.clock, ao, m.token_rates.get());
+      Impl::Reader& reader = *r;
+      r->api = std::make_unique<api::Api>(
+          *r->service, *r->access, [&m, &reader] { return m.delivery_metrics(*reader.store); }, &m.metrics);
+      handlers.push_back([&reader](const http::Request& req) {
+        // One snapshot per request: everything it reads is of one commit.
+        store::ReadSnapshot snapshot(reader.store->db());
+        return reader.api->handle(req);
+      });
+      m.readers.push_back(std::move(r));
+    }
+    m.read_pool = std::make_unique<ReadPool>(std::move(handlers));
+  }
   http::ServerOptions ho;
   if (Status st = split_listen(c.listen, ho.host, ho.port); !st.is_ok()) throw std::invalid_argument(st.message());
   ho.body_limit = c.body_limit_bytes;
@@ -182,12 +221,15 @@ void App::start() {
   ho.max_connections_per_address = c.max_connections_per_address;
   m.server = std::make_unique<http::HttpServer>(
       m.io, ho,
-      [&m](const http::Request& req) {
-        http::Response res = m.api->handle(req);
-        if (req.method != "GET") m.dispatcher->poke();  // a change may have written alerts
-        return res;
+      [&m](http::Work work) {
+        const std::string& method = work.request->method;
+        if (m.read_pool && (method == "GET" || method == "HEAD")) {
+          m.read_pool->post(std::move(work));
+        } else {
+          m.group->post(std::move(work));
+        }
       },
-      [&m](http::Work work) { m.group->post(std::move(work)); }, m.log);
+      m.log);
   m.server->start();
   m.log->info("hwload-server listening on {}://{}:{}", m.server->tls() ? "https" : "http", ho.host, m.server->port());
   if (!c.port_file.empty()) {
@@ -231,6 +273,7 @@ void App::stop() {
     });
     if (m.io_threads.empty()) m.io.stop();  // start() failed before the threads ran
     for (auto& t : m.io_threads) t.join();
+    if (m.read_pool) m.read_pool->stop();
     m.store_guard.reset();
     if (m.store_thread.joinable()) m.store_thread.join();
     m.log->info("stopped");

@@ -108,6 +108,7 @@ Status load_config_file(const std::string& path, Config& c) {
   if (auto v = t["server"]["db"].value<std::string>()) c.db = *v;
   if (auto v = t["server"]["log_level"].value<std::string>()) c.log_level = *v;
   HWLOAD_RETURN_IF_ERROR(read_int(t, "server", "threads", c.threads, 1, 64));
+  HWLOAD_RETURN_IF_ERROR(read_int(t, "server", "read_threads", c.read_threads, 0, 64));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "server", "utc_offset_minutes", c.utc_offset_minutes, -720, 840));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "server", "sweep_interval_seconds", c.sweep_interval_seconds, 10, 86400));
   HWLOAD_RETURN_IF_ERROR(read_int(t, "limits", "body_limit_bytes", c.body_limit_bytes, 1024, 1LL << 30));

@@ -14,6 +14,7 @@ struct Config {
   std::string db = "hwload.db";
   bool demo = false;
   int threads = 2;               // I/O threads; storage work has its own thread
+  int read_threads = 2;          // readers with their own SQLite connections; 0: reads on the store thread
   int utc_offset_minutes = 480;  // the schools' local time, UTC+8
   std::string log_level = "info";
   std::string port_file;  // when set, the bound port is written there once listening

@@ -37,7 +37,7 @@ void GroupCommit::drain() {
   // Reads see only what is committed: they run first, outside the group.
   for (auto& job : jobs) {
     if (reads_only(*job.request)) {
-      job.reply(job.run());
+      job.reply(job.run(handler_));
     } else {
       writes.push_back(&job);
     }
@@ -55,7 +55,7 @@ void GroupCommit::drain() {
   try {
     store::Transaction group(db_);
     for (auto* job : writes) {
-      answers.push_back(job->run());
+      answers.push_back(job->run(handler_));
       // A failure SQLite answers by rolling back the whole transaction (a full
       // disk, an I/O error): what the group did so far is gone.
       if (!db_.in_transaction()) throw store::StoreError(0, "the group's transaction was rolled back");

@@ -17,8 +17,10 @@ namespace hwload::app {
 
 class GroupCommit {
  public:
-  // Work runs on `store_io`'s thread, the only user of `db`.
-  GroupCommit(boost::asio::io_context& store_io, store::Db& db) : store_io_(store_io), db_(db) {}
+  // Work runs on `store_io`'s thread, the only user of `db`, with `handler` (the
+  // API over `db`).
+  GroupCommit(boost::asio::io_context& store_io, store::Db& db, http::RequestHandler handler)
+      : store_io_(store_io), db_(db), handler_(std::move(handler)) {}
 
   // From any thread: queues the request; the store thread takes every queued one at
   // its next turn.
@@ -34,6 +36,7 @@ class GroupCommit {
 
   boost::asio::io_context& store_io_;
   store::Db& db_;
+  http::RequestHandler handler_;
   mutable std::mutex mu_;
   std::vector<http::Work> queue_;
   bool scheduled_ = false;

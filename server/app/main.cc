@@ -13,11 +13,15 @@ int main(int argc, char** argv) {
   std::string config_file, listen, db, log_level, port_file, tls_cert, tls_key;
   bool demo = false;
   int threads = 0;
+  int read_threads = -1;
   cli.add_option("--config", config_file, "TOML file: [server], [limits], [profiles.NAME]")->check(CLI::ExistingFile);
   cli.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
   cli.add_option("--db", db, "SQLite file (default ./hwload.db)");
   cli.add_flag("--demo", demo, "load a demo school with a week of homework and timings");
   cli.add_option("--threads", threads, "I/O threads (default 2)")->check(CLI::Range(1, 64));
+  cli.add_option("--read-threads", read_threads,
+                 "reader threads, each with its own SQLite connection (default 2; 0: reads on the store thread)")
+      ->check(CLI::Range(0, 64));
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
   cli.add_option("--port-file", port_file, "write the bound port to this file once listening");
   cli.add_option("--tls-cert", tls_cert, "PEM certificate chain: with --tls-key, serve only HTTPS")
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) config.log_level = log_level;
   if (!port_file.empty()) config.port_file = port_file;
   if (threads > 0) config.threads = threads;
+  if (read_threads >= 0) config.read_threads = read_threads;
   if (!tls_cert.empty()) config.tls_cert_file = tls_cert;
   if (!tls_key.empty()) config.tls_key_file = tls_key;
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {

@@ -52,11 +52,9 @@ std::string peer_address(const tcp::socket& socket) {
 
 class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
  public:
-  Impl(asio::io_context& ioc, ServerOptions options, RequestHandler handler, WorkPoster post_work,
-       std::shared_ptr<spdlog::logger> log)
+  Impl(asio::io_context& ioc, ServerOptions options, WorkPoster post_work, std::shared_ptr<spdlog::logger> log)
       : ioc_(ioc),
         options_(std::move(options)),
-        handler_(std::move(handler)),
         post_work_(std::move(post_work)),
         log_(std::move(log)),
         acceptor_(asio::make_strand(ioc)) {
@@ -170,7 +168,6 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 
   asio::io_context& ioc_;
   ServerOptions options_;
-  RequestHandler handler_;
   WorkPoster post_work_;
   std::shared_ptr<spdlog::logger> log_;
   tcp::acceptor acceptor_;
@@ -350,9 +347,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const auto start = std::chrono::steady_clock::now();
     Work work;
     work.request = shared_req;
-    work.run = [self, shared_req] {
+    work.run = [self, shared_req](const RequestHandler& handler) {
       try {
-        return self->server_->handler_(*shared_req);
+        return handler(*shared_req);
       } catch (const std::exception& e) {
         self->server_->log_->error("{} handler failed: {}", shared_req->request_id, e.what());
         return respond_error(*shared_req, Status::internal("internal error; nothing was stored"));
@@ -533,10 +530,9 @@ void HttpServer::Impl::shutdown(std::function<void()> on_drained) {
   if (drained_now && on_drained) on_drained();
 }
 
-HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, RequestHandler handler, WorkPoster post_work,
+HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, WorkPoster post_work,
                        std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(handler), std::move(post_work), std::move(log))) {
-}
+    : impl_(std::make_shared<Impl>(ioc, std::move(options), std::move(post_work), std::move(log))) {}
 
 HttpServer::~HttpServer() = default;
 

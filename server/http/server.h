@@ -2,8 +2,8 @@
 // The only translation unit of the server that includes Beast.
 //
 // Contract: each request is read with a fresh parser (body and header limits, an
-// idle timeout before the first byte and a read timeout after it), then handed to
-// `handler` through `post_work`, so the handler never runs on an I/O thread. The
+// idle timeout before the first byte and a read timeout after it), then handed off
+// through `post_work` as a Work, so no handler runs on an I/O thread. The
 // response is written back on the session's strand; one request is in flight per
 // connection (HTTP/1.1 without pipelining overlap).
 //
@@ -49,21 +49,24 @@ struct ServerOptions {
   size_t max_connections_per_address = 0;
 };
 
-// One request's turn on the store thread. `run` computes the response; `reply`
-// sends a response back (and may be called from any thread). The store side may
-// run several requests' `run`s in one transaction and reply to each only after it
-// commits, or with an error of its own if the commit fails.
+using RequestHandler = std::function<Response(const Request&)>;
+
+// One request's turn off the I/O threads. `run` computes the response with the
+// handler of the thread that takes it (the store thread's for changes, a reader's
+// for reads; it never throws); `reply` sends a response back (and may be called
+// from any thread). The store side may run several requests' `run`s in one
+// transaction and reply to each only after it commits, or with an error of its own
+// if the commit fails.
 struct Work {
   std::shared_ptr<const Request> request;
-  std::function<Response()> run;
+  std::function<Response(const RequestHandler&)> run;
   std::function<void(Response)> reply;
 };
 using WorkPoster = std::function<void(Work)>;
-using RequestHandler = std::function<Response(const Request&)>;
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& ioc, ServerOptions options, RequestHandler handler, WorkPoster post_work,
+  HttpServer(boost::asio::io_context& ioc, ServerOptions options, WorkPoster post_work,
              std::shared_ptr<spdlog::logger> log);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

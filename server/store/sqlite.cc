@@ -117,6 +117,16 @@ void Transaction::commit() {
   done_ = true;
 }
 
+ReadSnapshot::ReadSnapshot(Db& db) : db_(db) { db_.exec("BEGIN DEFERRED"); }
+
+ReadSnapshot::~ReadSnapshot() {
+  try {
+    db_.exec("ROLLBACK");
+  } catch (const StoreError&) {
+    // Nothing was written; a snapshot SQLite already ended needs no more.
+  }
+}
+
 Savepoint::Savepoint(Db& db) : db_(db) { db_.exec("SAVEPOINT item"); }
 
 Savepoint::~Savepoint() {

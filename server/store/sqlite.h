@@ -103,6 +103,20 @@ class Transaction {
   bool done_ = false;
 };
 
+// A read snapshot: a deferred BEGIN on construction, ended on destruction. Every
+// statement between sees the same commit (WAL), and it takes no write lock, so it
+// works on a query_only connection.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Db& db);
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Db& db_;
+};
+
 // A named SAVEPOINT: released by release(), rolled back to (and released) otherwise.
 class Savepoint {
  public:

@@ -350,6 +350,17 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
   return store;
 }
 
+std::unique_ptr<Store> Store::open_reader(const std::string& path) {
+  auto db = Db::open(path);
+  db->exec("PRAGMA query_only=ON");
+  std::unique_ptr<Store> store(new Store(std::move(db)));
+  if (const int v = store->schema_version(); v != static_cast<int>(kMigrations.size())) {
+    throw StoreError(0, path + " has schema version " + std::to_string(v) + ", not " +
+                            std::to_string(kMigrations.size()) + ": open it for writing first");
+  }
+  return store;
+}
+
 int Store::schema_version() {
   Stmt& s = db_->prepare("PRAGMA user_version");
   s.step();

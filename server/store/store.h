@@ -88,6 +88,9 @@ class Store {
   // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
   // Throws StoreError when the file cannot be used (or has a newer schema).
   static std::unique_ptr<Store> open(const std::string& path);
+  // Another connection to a store open() has migrated, for reads beside the writer
+  // (WAL): query_only, so a read that would write fails instead.
+  static std::unique_ptr<Store> open_reader(const std::string& path);
   Db& db() { return *db_; }
   int schema_version();
 

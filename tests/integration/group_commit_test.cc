@@ -37,7 +37,7 @@ class GroupCommitTest : public ::testing::Test {
     req->method = method;
     http::Work w;
     w.request = req;
-    w.run = [this, value, fail] {
+    w.run = [this, value, fail](const http::RequestHandler&) {
       store::Transaction tx(*db_);
       db_->prepare("INSERT INTO t(v) VALUES (?)").bind(1, value).exec();
       http::Response res;
@@ -55,13 +55,15 @@ class GroupCommitTest : public ::testing::Test {
     return w;
   }
 
+  // Each Work here carries its own run; the group's handler is never asked.
+  const http::RequestHandler unused_handler = [](const http::Request&) { return http::Response{}; };
   TempDir dir_;
   std::unique_ptr<store::Db> db_;
 };
 
 TEST_F(GroupCommitTest, QueuedChangesCommitOnceAndAreAnsweredOnlyAfterTheCommit) {
   boost::asio::io_context store_io;  // not running yet: everything posted waits together
-  app::GroupCommit group(store_io, *db_);
+  app::GroupCommit group(store_io, *db_, unused_handler);
   std::vector<std::pair<std::string, std::vector<std::string>>> replies;
   group.post(insert("POST", "a", false, replies));
   group.post(insert("PUT", "b", true, replies));  // refused: rolls back its own work only
@@ -87,13 +89,13 @@ TEST_F(GroupCommitTest, QueuedChangesCommitOnceAndAreAnsweredOnlyAfterTheCommit)
 
 TEST_F(GroupCommitTest, ReadsRunFirstAndOutsideTheGroup) {
   boost::asio::io_context store_io;
-  app::GroupCommit group(store_io, *db_);
+  app::GroupCommit group(store_io, *db_, unused_handler);
   std::vector<std::string> order;
   auto get = std::make_shared<http::Request>();
   get->method = "GET";
   http::Work read;
   read.request = get;
-  read.run = [this, &order] {
+  read.run = [this, &order](const http::RequestHandler&) {
     order.push_back(db_->in_transaction() ? "read in a transaction" : "read");
     return http::Response{};
   };
@@ -110,7 +112,7 @@ TEST_F(GroupCommitTest, ReadsRunFirstAndOutsideTheGroup) {
 
 TEST_F(GroupCommitTest, AGroupThatCannotCommitAnswersEveryChange503AndKeepsNothing) {
   boost::asio::io_context store_io;
-  app::GroupCommit group(store_io, *db_);
+  app::GroupCommit group(store_io, *db_, unused_handler);
   // Another connection holds the write lock, so the group cannot begin.
   auto other = store::Db::open(path());
   other->exec("PRAGMA busy_timeout = 0; BEGIN IMMEDIATE");

@@ -1,0 +1,110 @@
+// Reads apart from writes (issue 6): GETs run on readers with their own read-only
+// SQLite connections, so a read is answered while the writer waits, and every read
+// sees what was acknowledged before it.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "app/read_pool.h"
+#include "store/store.h"
+#include "support/test_server.h"
+
+namespace hwload::testing {
+namespace {
+
+TEST(ReadPool, AReadIsAnsweredWhileTheWriterWaitsForTheDatabaseLock) {
+  TestServer ts;
+  auto c = ts.client();
+  seed_school(*c);
+  post_batch(*c, {assignment("a1", "c5", "2026-11-24", 30)});
+
+  // Another process holds SQLite's write lock: the store thread's next group waits.
+  auto other = store::Db::open(ts.db_path());
+  other->exec("BEGIN IMMEDIATE");
+  auto writer = ts.client();
+  auto pending = std::async(std::launch::async, [&writer] {
+    pb::AssignmentBatch b;
+    *b.add_assignments() = assignment("a2", "c5", "2026-11-24", 20);
+    return writer->post_assignments(b);
+  });
+
+  // A read does not wait for it.
+  auto load = c->class_load("s1", "c5", "2026-11-24", "2026-11-24");
+  ASSERT_TRUE(load) << load.error().to_string();
+  EXPECT_EQ(load->days(0).planned_minutes(), 30);
+  EXPECT_EQ(pending.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the write was answered while another connection held the lock";
+
+  other->exec("ROLLBACK");
+  auto posted = pending.get();
+  ASSERT_TRUE(posted) << posted.error().to_string();
+  EXPECT_EQ(posted->items(0).status(), pb::CREATED);
+  // Once acknowledged, the write is what every reader sees.
+  for (int i = 0; i < 4; ++i) {
+    auto after = c->class_load("s1", "c5", "2026-11-24", "2026-11-24");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->days(0).planned_minutes(), 50);
+  }
+}
+
+TEST(ReadPool, WithoutReadersReadsRunOnTheStoreThreadAndStillSeeEveryWrite) {
+  app::Config config;
+  config.read_threads = 0;
+  TestServer ts(config);
+  auto c = ts.client();
+  seed_school(*c);
+  post_batch(*c, {assignment("a1", "c5", "2026-11-24", 30)});
+  EXPECT_EQ(day_load(*c, "c5", "2026-11-24").planned_minutes(), 30);
+}
+
+TEST(ReadPool, AReaderConnectionRefusesToWrite) {
+  TempDir dir;
+  const std::string path = (dir.path() / "r.db").string();
+  store::Store::open(path);
+  auto reader = store::Store::open_reader(path);
+  pb::School s;
+  s.set_school_id("s1");
+  s.set_name("n");
+  s.set_district("d");
+  s.set_profile("national");
+  EXPECT_THROW(reader->put_school(s, "2026-11-24T00:00:00.000Z"), store::StoreError);
+  EXPECT_FALSE(reader->school("s1").has_value());
+}
+
+TEST(ReadPool, AReaderRefusesAStoreThatWasNotMigrated) {
+  TempDir dir;
+  const std::string path = (dir.path() / "empty.db").string();
+  EXPECT_THROW(store::Store::open_reader(path), store::StoreError);
+}
+
+TEST(ReadPool, StopAnswersEveryQueuedReadWithTheReadersOwnHandler) {
+  std::mutex mu;
+  std::vector<std::string> answers;
+  {
+    app::ReadPool pool({[](const http::Request& req) {
+      http::Response res;
+      res.body = "reader:" + req.path;
+      return res;
+    }});
+    for (int i = 0; i < 20; ++i) {
+      auto req = std::make_shared<http::Request>();
+      req->method = "GET";
+      req->path = "/" + std::to_string(i);
+      http::Work w;
+      w.request = req;
+      w.run = [req](const http::RequestHandler& h) { return h(*req); };
+      w.reply = [&mu, &answers](http::Response res) {
+        std::lock_guard lock(mu);
+        answers.push_back(res.body);
+      };
+      pool.post(std::move(w));
+    }
+    pool.stop();
+  }
+  ASSERT_EQ(answers.size(), 20u);
+  std::sort(answers.begin(), answers.end());
+  EXPECT_EQ(answers.front(), "reader:/0");
+}
+
+}  // namespace
+}  // namespace hwload::testing
