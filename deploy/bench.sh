@@ -5,8 +5,13 @@
 #      reports, and a mixed read/write load, each checked afterwards (every
 #      acknowledged record stored exactly once);
 #   3. the baselines: nginx answering `return 200` to the same load, and a raw SQLite
-#      insert loop of the same timing rows.
-# HWLOAD_BENCH_SECONDS (default 10) and HWLOAD_BENCH_CONNECTIONS (default 64) override.
+#      insert loop of the same timing rows;
+#   4. reads on a county-sized store: a fresh server seeded through the API with a whole
+#      term for 504 classes (~8M timings), then a class's week, a grade's week and the
+#      district's term compliance, one after the other on one connection.
+# HWLOAD_BENCH_SECONDS (default 10) and HWLOAD_BENCH_CONNECTIONS (default 64) override;
+# HWLOAD_BENCH_SEED_DAYS limits section 4 to the term's first N school days (seeding the
+# whole term takes minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
@@ -56,3 +61,24 @@ sleep 0.5
 run --server http://127.0.0.1:18182 --mode assign --baseline
 run --server http://127.0.0.1:18182 --mode timings --baseline --pool 1000
 "$b/tools/bench/hwload-bench" --mode sqlite-raw --db "$work/raw.db" --seconds "$seconds"
+
+echo "== 4. reads on a county-sized store (14 schools x 9 grades x 4 classes, ${HWLOAD_BENCH_SEED_DAYS:-all} school days)"
+db="$work/county.db"
+token=$("$b/server/hwload-server" --db "$db" token create --role operator --label bench | tail -n 1)
+"$b/server/hwload-server" --db "$db" --listen 127.0.0.1:18183 --config deploy/bench/hwload-bench.toml \
+  --log-level warn --port-file "$work/port4" &
+server_pid=$!
+for _ in $(seq 100); do [ -s "$work/port4" ] && break; sleep 0.1; done
+county() {
+  "$b/tools/bench/hwload-bench" --server http://127.0.0.1:18183 --token "$token" --schools 14 --classes-per-grade 4 \
+    ${HWLOAD_BENCH_SEED_DAYS:+--days "$HWLOAD_BENCH_SEED_DAYS"} "$@"
+}
+# --verify-db: every seeded report stored with its 40 timings, and the store's row counts.
+county --mode seed --connections 4 --verify-db "$db"
+county --mode reads --connections 1 --seconds "$seconds"
+echo "server RSS (kB): $(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status") peak, $(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status") now"
+echo "store files (the WAL holds what is not checkpointed yet):"
+du -h "$db"*
+kill "$server_pid"
+wait "$server_pid" || true
+server_pid=

@@ -6,12 +6,24 @@
 //   hwload-bench --server URL --token T --mode mixed    --connections 64 --seconds 10
 //   hwload-bench --server URL --mode assign --baseline  (any HTTP server: counts 2xx only)
 //   hwload-bench --mode sqlite-raw --db FILE --seconds 10  (the rows of `timings` mode, inserted directly)
+//   hwload-bench --server URL --token T --mode seed  --schools 14 --classes-per-grade 4 [--days N] [--verify-db FILE]
+//   hwload-bench --server URL --token T --mode reads --schools 14 --classes-per-grade 4 --connections 1 --seconds 10
 //
 // Synthetic schools: grades 1-9, `--classes-per-grade` classes of 40 pupils each;
 // 2-6 written assignments a class-day; students' minutes lognormal around the
 // estimate. Every id is unique to the run. It prints throughput and p50/p90/p99/max
 // latency, then checks that every acknowledged record is stored exactly once (in
 // the SQLite file with --verify-db, else by reading each back through the API).
+//
+// `seed` fills the autumn term (or its first `--days` school days) for every synthetic
+// class through the API: per class-day 2-6 required assignments, each with a 40-student
+// timing report, posted a class's week at a time (one assignment batch, then one timing
+// batch). Its ids and contents follow from the class and date alone, so a second run
+// stores nothing new (every item comes back UNCHANGED). 14 schools x 4 classes per grade
+// are the county-sized store of docs/PERFORMANCE.md: 504 classes, ~8M timings.
+// `reads` measures, on such a store and one after the other, a class's week, a grade's
+// week and the district's term compliance; it registers nothing (the classes are the
+// same synthetic ones, so give it the same --schools, --classes-per-grade and --days).
 #include <sqlite3.h>
 
 #include <CLI/CLI.hpp>
@@ -20,9 +32,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -53,6 +67,7 @@ struct Options {
   bool baseline = false;
   bool setup = true;
   int pool = 20000;  // timings mode: assignments posted first, each then gets one class report
+  int days = 0;      // seed, reads: the first N school days of the term; 0: all of them
 };
 
 // One synthetic class: school, class id, grade.
@@ -268,28 +283,27 @@ double percentile(const std::vector<int64_t>& sorted, double p) {
   return static_cast<double>(sorted[i]) / 1e6;
 }
 
-// Every acknowledged assignment id is stored exactly once; in timings mode, with
-// its 40 timings.
-int verify_db(const Options& o, const std::vector<std::string>& acked, const std::string& run) {
+// Every acknowledged assignment id (all named `<prefix>-...`) is stored exactly once;
+// with `timings` (timings and seed modes), with its 40 timings.
+int verify_db(const Options& o, const std::vector<std::string>& acked, const std::string& prefix, bool timings) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(o.verify_db.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     std::cerr << "hwload-bench: cannot open " << o.verify_db << "\n";
     return 1;
   }
   std::map<std::string, int> stored;
-  const std::string sql = o.mode == "timings"
-                              ? "SELECT assignment_id, COUNT(*) FROM timings WHERE assignment_id LIKE ?1 GROUP BY 1"
-                              : "SELECT assignment_id, 1 FROM assignments WHERE assignment_id LIKE ?1";
+  const std::string sql = timings ? "SELECT assignment_id, COUNT(*) FROM timings WHERE assignment_id LIKE ?1 GROUP BY 1"
+                                  : "SELECT assignment_id, 1 FROM assignments WHERE assignment_id LIKE ?1";
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
-  const std::string like = run + "-%";
+  const std::string like = prefix + "-%";
   sqlite3_bind_text(st, 1, like.c_str(), -1, SQLITE_TRANSIENT);
   while (sqlite3_step(st) == SQLITE_ROW) {
     stored[reinterpret_cast<const char*>(sqlite3_column_text(st, 0))] = sqlite3_column_int(st, 1);
   }
   sqlite3_finalize(st);
   sqlite3_close(db);
-  const int per = o.mode == "timings" ? 40 : 1;
+  const int per = timings ? 40 : 1;
   size_t missing = 0, wrong = 0;
   for (const auto& id : acked) {
     auto it = stored.find(id);
@@ -300,8 +314,8 @@ int verify_db(const Options& o, const std::vector<std::string>& acked, const std
     }
   }
   std::set<std::string> unique(acked.begin(), acked.end());
-  std::printf("verify: %zu acknowledged, %zu stored with this run's ids; missing %zu, wrong count %zu, acked twice %zu\n",
-              acked.size(), stored.size(), missing, wrong, acked.size() - unique.size());
+  std::printf("verify: %zu acknowledged, %zu stored with ids %s-*; missing %zu, wrong count %zu, acked twice %zu\n",
+              acked.size(), stored.size(), prefix.c_str(), missing, wrong, acked.size() - unique.size());
   return missing || wrong || unique.size() != acked.size() ? 1 : 0;
 }
 
@@ -370,6 +384,364 @@ int sqlite_raw(const Options& o) {
   return 0;
 }
 
+// ---- seed and reads: the county-sized store ----------------------------------
+
+// FNV-1a: a seed that follows from the text alone, so that a second seed run posts
+// the very same records (std::hash promises no such stability).
+uint64_t stable_seed(const std::string& text) {
+  uint64_t h = 14695981039346656037ULL;
+  for (const unsigned char ch : text) {
+    h ^= ch;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// An ISO week of the term: the school days in it (seed posts a class's week in one
+// batch), and the whole Monday..Sunday (reads ask for whole weeks).
+struct TermWeek {
+  std::string name, monday, sunday;  // name: 2026-W47
+  std::vector<std::string> days;
+};
+
+std::vector<TermWeek> term_weeks(const std::vector<std::string>& days) {
+  namespace an = hwload::analytics;
+  std::vector<TermWeek> out;
+  for (const auto& day : days) {
+    const an::IsoWeek w = an::iso_week_of(*an::parse_date(day));
+    const std::string name = an::format_iso_week(w);
+    if (out.empty() || out.back().name != name) {
+      const an::Date monday = an::monday_of(w);
+      out.push_back({name, an::format_date(monday), an::format_date(monday + 6), {}});
+    }
+    out.back().days.push_back(day);
+  }
+  return out;
+}
+
+// The first item of a batch answer that was not stored ("id: CODE: message"), or an
+// answer that does not hold one item per input; empty when every item is stored
+// (CREATED, UNCHANGED on a re-run, UPDATED).
+std::string first_rejected(const pb::BatchResult& r, int sent) {
+  if (r.items_size() != sent) {
+    return std::to_string(r.items_size()) + " items answered for " + std::to_string(sent) + " sent";
+  }
+  for (const auto& item : r.items()) {
+    if (item.status() == pb::REJECTED || item.status() == pb::ITEM_STATUS_UNSPECIFIED) {
+      return item.id() + ": " + item.error().code() + ": " + item.error().message();
+    }
+  }
+  return {};
+}
+
+struct SeedState {
+  const Options* options = nullptr;
+  const std::vector<SyntheticClass>* classes = nullptr;
+  const std::vector<TermWeek>* weeks = nullptr;
+  std::atomic<size_t> next_class{0};
+  std::atomic<int> running{0};
+  std::atomic<bool> failed{false};
+  // Read by the progress line while the workers add to them.
+  std::atomic<int64_t> classes_done{0}, class_days{0}, requests{0};
+  std::atomic<int64_t> assignments_created{0}, assignments_unchanged{0};
+  std::atomic<int64_t> reports_created{0}, reports_unchanged{0}, reports_updated{0};
+  std::mutex mu;  // guards the rest
+  std::string first_error;
+  std::vector<int64_t> latency_ns;  // per batch request
+  std::vector<std::string> acked;   // assignment ids stored with their report
+};
+
+// The first failure stops every worker: a store seeded with holes would make the
+// reads measured on it wrong, and carrying on would only repeat the error.
+void seed_fail(SeedState& st, const std::string& what) {
+  std::lock_guard lock(st.mu);
+  if (st.first_error.empty()) st.first_error = what;
+  st.failed = true;
+}
+
+void seed_worker(SeedState& st) {
+  auto c = connect(*st.options);
+  std::vector<int64_t> latency;
+  std::vector<std::string> acked;
+  for (size_t i; !st.failed && (i = st.next_class.fetch_add(1)) < st.classes->size();) {
+    const auto& k = (*st.classes)[i];
+    for (const auto& week : *st.weeks) {
+      if (st.failed) break;
+      pb::AssignmentBatch assignments;
+      pb::TimingBatch timings;
+      for (const auto& day : week.days) {
+        std::mt19937_64 rng(stable_seed(k.school_id + "/" + k.class_id + "/" + day));
+        const int n = 2 + static_cast<int>(rng() % 5);
+        for (int j = 0; j < n; ++j) {
+          const std::string id = "seed-" + k.school_id + "-" + k.class_id + "-" + day + "-" + std::to_string(j);
+          const auto& a = *assignments.add_assignments() = make_assignment(id, k, day, rng);
+          *timings.add_reports() = make_report(id, a.estimated_minutes(), rng);
+        }
+      }
+      const std::string where = k.school_id + "/" + k.class_id + " " + week.name;
+      // The assignments first: a report for an assignment not yet stored is rejected.
+      auto start = Clock::now();
+      const auto ra = c->post_assignments(assignments);
+      latency.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+      ++st.requests;
+      if (!ra) {
+        seed_fail(st, "posting the assignments of " + where + ": " + ra.error().to_string());
+        break;
+      }
+      if (auto e = first_rejected(*ra, assignments.assignments_size()); !e.empty()) {
+        seed_fail(st, "assignments of " + where + ": " + e);
+        break;
+      }
+      for (const auto& item : ra->items())
+        ++(item.status() == pb::CREATED ? st.assignments_created : st.assignments_unchanged);
+      start = Clock::now();
+      const auto rt = c->post_timings(timings);
+      latency.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+      ++st.requests;
+      if (!rt) {
+        seed_fail(st, "posting the timings of " + where + ": " + rt.error().to_string());
+        break;
+      }
+      if (auto e = first_rejected(*rt, timings.reports_size()); !e.empty()) {
+        seed_fail(st, "timings of " + where + ": " + e);
+        break;
+      }
+      for (const auto& item : rt->items()) {
+        ++(item.status() == pb::CREATED     ? st.reports_created
+           : item.status() == pb::UNCHANGED ? st.reports_unchanged
+                                            : st.reports_updated);
+        acked.push_back(item.id());
+      }
+      st.class_days += static_cast<int64_t>(week.days.size());
+    }
+    if (!st.failed) ++st.classes_done;
+  }
+  std::lock_guard lock(st.mu);
+  st.latency_ns.insert(st.latency_ns.end(), latency.begin(), latency.end());
+  st.acked.insert(st.acked.end(), acked.begin(), acked.end());
+  --st.running;
+}
+
+// Rows in the store's main tables: the size of what the reads were measured on.
+int print_row_counts(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::cerr << "hwload-bench: cannot open " << path << "\n";
+    sqlite3_close(db);
+    return 1;
+  }
+  std::printf("store rows:");
+  int rc = 0;
+  for (const char* table : {"schools", "classes", "assignments", "timings", "breaches"}) {
+    sqlite3_stmt* st = nullptr;
+    const std::string sql = std::string("SELECT COUNT(*) FROM ") + table;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+      std::printf(" %s ?", table);
+      std::cerr << "hwload-bench: counting " << table << ": " << sqlite3_errmsg(db) << "\n";
+      rc = 1;
+    } else {
+      std::printf(" %s %lld", table, static_cast<long long>(sqlite3_column_int64(st, 0)));
+    }
+    sqlite3_finalize(st);
+  }
+  std::printf("\n");
+  sqlite3_close(db);
+  return rc;
+}
+
+int seed(const Options& o, const std::vector<SyntheticClass>& classes, const std::vector<std::string>& days) {
+  const auto weeks = term_weeks(days);
+  SeedState st;
+  st.options = &o;
+  st.classes = &classes;
+  st.weeks = &weeks;
+  std::printf("mode seed, %d connections: %zu classes x %zu school days (%s to %s), a week per batch\n", o.connections,
+              classes.size(), days.size(), days.front().c_str(), days.back().c_str());
+  std::fflush(stdout);
+  const auto begin = Clock::now();
+  std::vector<std::thread> threads;
+  st.running = o.connections;
+  for (int i = 0; i < o.connections; ++i) threads.emplace_back([&st] { seed_worker(st); });
+  // Seeding a county takes minutes: a line every 10 s shows it is moving, and how fast.
+  auto last = begin;
+  while (st.running > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (Clock::now() - last < std::chrono::seconds(10)) continue;
+    last = Clock::now();
+    const double s = std::chrono::duration<double>(last - begin).count();
+    const int64_t timings = 40 * (st.reports_created + st.reports_unchanged + st.reports_updated);
+    std::fprintf(stderr, "seed: %.0f s, %lld/%zu classes, %lld class-days, %lld timings (%.0f/s)\n", s,
+                 static_cast<long long>(st.classes_done.load()), classes.size(),
+                 static_cast<long long>(st.class_days.load()), static_cast<long long>(timings), timings / s);
+  }
+  for (auto& t : threads) t.join();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
+
+  const int64_t assignments = st.assignments_created + st.assignments_unchanged;
+  const int64_t reports = st.reports_created + st.reports_unchanged + st.reports_updated;
+  std::printf("seeded %lld/%zu classes, %lld class-days in %.1f s, %lld requests\n",
+              static_cast<long long>(st.classes_done.load()), classes.size(),
+              static_cast<long long>(st.class_days.load()), elapsed, static_cast<long long>(st.requests.load()));
+  std::printf("assignments: %lld (%lld new, %lld unchanged), %.0f/s\n", static_cast<long long>(assignments),
+              static_cast<long long>(st.assignments_created.load()),
+              static_cast<long long>(st.assignments_unchanged.load()), assignments / elapsed);
+  std::printf("timings stored: %lld in %lld reports (%lld new, %lld unchanged, %lld updated), %.0f timings/s\n",
+              static_cast<long long>(40 * reports), static_cast<long long>(reports),
+              static_cast<long long>(st.reports_created.load()), static_cast<long long>(st.reports_unchanged.load()),
+              static_cast<long long>(st.reports_updated.load()), 40 * reports / elapsed);
+  std::sort(st.latency_ns.begin(), st.latency_ns.end());
+  std::printf("batch latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", percentile(st.latency_ns, 0.5),
+              percentile(st.latency_ns, 0.9), percentile(st.latency_ns, 0.99), percentile(st.latency_ns, 1.0));
+  if (st.failed) {
+    std::printf("first failure (seeding stopped there): %s\n", st.first_error.c_str());
+    return 1;
+  }
+  if (o.verify_db.empty()) return 0;
+  const int verified = verify_db(o, st.acked, "seed", true);
+  return print_row_counts(o.verify_db) || verified ? 1 : 0;
+}
+
+// One kind of read, measured alone: `connections` clients ask `one` (which returns
+// what was wrong with the answer, empty when nothing) until `seconds` have passed
+// and at least `min_requests` were answered.
+Tally measure_reads(const Options& o, int64_t min_requests,
+                    const std::function<std::string(Client&, std::mt19937_64&)>& one, double& elapsed) {
+  std::vector<Tally> tallies(static_cast<size_t>(o.connections));
+  std::atomic<int64_t> answered{0};
+  std::vector<std::thread> threads;
+  const auto begin = Clock::now();
+  const auto stop_at = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  for (int i = 0; i < o.connections; ++i) {
+    threads.emplace_back([&, i] {
+      Tally& t = tallies[static_cast<size_t>(i)];
+      auto c = connect(o);
+      std::mt19937_64 rng(2000 + static_cast<uint64_t>(i));
+      while (Clock::now() < stop_at || answered < min_requests) {
+        const auto start = Clock::now();
+        const std::string wrong = one(*c, rng);
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+        ++t.requests;
+        ++answered;
+        if (wrong.empty()) {
+          t.latency_ns.push_back(ns);
+        } else {
+          fail(t, wrong);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
+  Tally all;
+  for (auto& t : tallies) {
+    all.requests += t.requests;
+    all.failed += t.failed;
+    all.latency_ns.insert(all.latency_ns.end(), t.latency_ns.begin(), t.latency_ns.end());
+    if (all.first_error.empty()) all.first_error = t.first_error;
+  }
+  std::sort(all.latency_ns.begin(), all.latency_ns.end());
+  return all;
+}
+
+void print_reads(const Options& o, const char* kind, const Tally& t, double elapsed) {
+  std::printf("reads %s, %d connections, %.1f s: %lld requests, %.1f req/s, %lld failed\n", kind, o.connections,
+              elapsed, static_cast<long long>(t.requests), static_cast<double>(t.requests) / elapsed,
+              static_cast<long long>(t.failed));
+  std::printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", percentile(t.latency_ns, 0.5),
+              percentile(t.latency_ns, 0.9), percentile(t.latency_ns, 0.99), percentile(t.latency_ns, 1.0));
+  if (!t.first_error.empty()) std::printf("first failure: %s\n", t.first_error.c_str());
+  std::fflush(stdout);
+}
+
+// The term's compliance of a county takes about a second: with fewer answers than
+// this, p99 would be one or two samples.
+constexpr int64_t kMinComplianceRequests = 5;
+
+int reads(const Options& o, const std::vector<SyntheticClass>& classes, const std::vector<std::string>& days) {
+  const auto weeks = term_weeks(days);
+  std::printf("mode reads: %zu classes in %d schools, %zu weeks (%s to %s), %.1f s each\n", classes.size(), o.schools,
+              weeks.size(), weeks.front().name.c_str(), weeks.back().name.c_str(), o.seconds);
+  bool failed = false;
+  double elapsed = 0;
+
+  // (a) A teacher's look at one class's week, Monday to Sunday.
+  const Tally class_week = measure_reads(
+      o, 1,
+      [&](Client& c, std::mt19937_64& rng) -> std::string {
+        const auto& k = classes[rng() % classes.size()];
+        const auto& w = weeks[rng() % weeks.size()];
+        const auto r = c.class_load(k.school_id, k.class_id, w.monday, w.sunday);
+        if (!r) return r.error().to_string();
+        if (r->days_size() != 7) {
+          return k.school_id + "/" + k.class_id + " " + w.name + ": " + std::to_string(r->days_size()) + " days, not 7";
+        }
+        return {};
+      },
+      elapsed);
+  print_reads(o, "class week", class_week, elapsed);
+  failed |= class_week.failed > 0;
+
+  // (b) A grade leader's look at all classes of a grade in one week.
+  const Tally grade_week = measure_reads(
+      o, 1,
+      [&](Client& c, std::mt19937_64& rng) -> std::string {
+        const std::string school = "bench-s" + std::to_string(rng() % static_cast<uint64_t>(o.schools));
+        const int grade = 1 + static_cast<int>(rng() % 9);
+        const auto& w = weeks[rng() % weeks.size()];
+        const auto r = c.grade_week(school, grade, w.name);
+        if (!r) return r.error().to_string();
+        const std::string where = school + " grade " + std::to_string(grade) + " " + w.name;
+        if (r->classes_size() != o.classes_per_grade) {
+          return where + ": " + std::to_string(r->classes_size()) + " classes, not " +
+                 std::to_string(o.classes_per_grade);
+        }
+        for (const auto& k : r->classes()) {
+          if (k.days_size() != 7)
+            return where + ": class " + k.class_id() + " has " + std::to_string(k.days_size()) + " days";
+        }
+        return {};
+      },
+      elapsed);
+  print_reads(o, "grade week", grade_week, elapsed);
+  failed |= grade_week.failed > 0;
+
+  // (c) The bureau's compliance over the whole term, the heaviest read there is.
+  std::mutex mu;
+  std::optional<pb::Compliance> sample;
+  hwload::client::ComplianceQuery q;
+  q.district = "bench-district";
+  q.from = days.front();
+  q.to = days.back();
+  const Tally compliance = measure_reads(
+      o, kMinComplianceRequests,
+      [&](Client& c, std::mt19937_64&) -> std::string {
+        auto r = c.compliance(q);
+        if (!r) return r.error().to_string();
+        std::lock_guard lock(mu);
+        if (!sample) sample = *r;
+        return {};
+      },
+      elapsed);
+  print_reads(o, "district term compliance", compliance, elapsed);
+  failed |= compliance.failed > 0;
+  if (!sample) {
+    std::printf("compliance: no answer\n");
+    return 1;
+  }
+  // An empty store answers fast and proves nothing: the figures must come from timings.
+  std::printf(
+      "compliance %s, %s to %s: student_days %d, within cap %d, share_within_cap %.4f, class_days %d "
+      "(%d over cap)\n",
+      sample->scope().c_str(), sample->from().c_str(), sample->to().c_str(), sample->student_days(),
+      sample->student_days_within_cap(), sample->share_within_cap(), sample->class_days(),
+      sample->class_days_over_cap());
+  if (sample->student_days() == 0) {
+    std::printf("compliance counts no student-day: the store is not seeded (run --mode seed with the same sizes)\n");
+    return 1;
+  }
+  return failed ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -378,15 +750,20 @@ int main(int argc, char** argv) {
   cli.add_option("--server", o.server, "base URL (http:// or https://)");
   cli.add_option("--token", o.token, "an operator token (env HWLOAD_TOKEN)")->envname("HWLOAD_TOKEN");
   cli.add_option("--ca-file", o.ca_file, "extra CAs for https");
-  cli.add_option("--mode", o.mode, "assign, timings, mixed or sqlite-raw")
-      ->check(CLI::IsMember({"assign", "timings", "mixed", "sqlite-raw"}));
-  cli.add_option("--connections", o.connections, "concurrent keep-alive connections")->check(CLI::Range(1, 4096));
+  cli.add_option("--mode", o.mode,
+                 "assign, timings, mixed, sqlite-raw, seed (fill the term) or reads (on a seeded store)")
+      ->check(CLI::IsMember({"assign", "timings", "mixed", "sqlite-raw", "seed", "reads"}));
+  auto* connections =
+      cli.add_option("--connections", o.connections, "concurrent keep-alive connections (default 64; seed 4, reads 1)")
+          ->check(CLI::Range(1, 4096));
   cli.add_option("--seconds", o.seconds, "how long to send")->check(CLI::Range(0.1, 3600.0));
   cli.add_option("--schools", o.schools, "synthetic schools (grades 1-9 each)")->check(CLI::Range(1, 10000));
   cli.add_option("--classes-per-grade", o.classes_per_grade)->check(CLI::Range(1, 40));
   cli.add_option("--pool", o.pool, "timings mode: assignments posted first, one report each")->check(CLI::Range(1, 10000000));
   cli.add_option("--verify-db", o.verify_db, "the server's SQLite file, to check what was acknowledged");
   cli.add_option("--db", o.db, "sqlite-raw: the file to insert into");
+  cli.add_option("--days", o.days, "seed, reads: only the first N school days of the term (default: all)")
+      ->check(CLI::Range(1, 1000));
   cli.add_flag("--baseline", o.baseline, "any server (e.g. nginx): count 2xx answers, verify nothing");
   cli.add_flag("!--no-setup", o.setup, "do not register the synthetic schools");
   CLI11_PARSE(cli, argc, argv);
@@ -399,6 +776,20 @@ int main(int argc, char** argv) {
     return sqlite_raw(o);
   }
   const auto classes = synthetic_classes(o);
+  if (o.mode == "seed" || o.mode == "reads") {
+    if (o.baseline) {
+      std::cerr << "hwload-bench: --baseline is for the assign and timings modes\n";
+      return 2;
+    }
+    // 64 connections measure writes under contention; the read targets are latencies
+    // of one request, and a seed only needs enough connections to keep both cores busy.
+    if (connections->count() == 0) o.connections = o.mode == "seed" ? 4 : 1;
+    auto days = school_days();
+    if (o.days > 0 && static_cast<size_t>(o.days) < days.size()) days.resize(static_cast<size_t>(o.days));
+    if (o.mode == "reads") return reads(o, classes, days);
+    if (o.setup && !set_up(o, classes)) return 1;
+    return seed(o, classes, days);
+  }
   const auto days = school_days();
   const std::string run = "bench-" + std::to_string(std::random_device{}() % 1000000);
   if (!o.baseline && o.setup && !set_up(o, classes)) return 1;
@@ -449,6 +840,7 @@ int main(int argc, char** argv) {
               percentile(all.latency_ns, 0.9), percentile(all.latency_ns, 0.99), percentile(all.latency_ns, 1.0));
   if (!all.first_error.empty()) std::printf("first failure: %s\n", all.first_error.c_str());
   if (o.baseline || all.acked.empty()) return all.failed ? 1 : 0;
-  const int verified = o.verify_db.empty() ? verify_api(o, all.acked) : verify_db(o, all.acked, run);
+  const int verified =
+      o.verify_db.empty() ? verify_api(o, all.acked) : verify_db(o, all.acked, run, o.mode == "timings");
   return verified || all.failed ? 1 : 0;
 }
