@@ -240,15 +240,32 @@ StatusOr<pb::Calendar> Service::get_calendar(const std::string& school_id) {
 
 // ---- assignments and timings --------------------------------------------------
 
-pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched, const ItemGate& gate) {
+const StatusOr<Service::SchoolContext>& Service::school_of(Lookups& lookups, const std::string& school_id) {
+  auto it = lookups.schools.find(school_id);
+  if (it == lookups.schools.end()) it = lookups.schools.emplace(school_id, load_school(school_id)).first;
+  return it->second;
+}
+
+const std::optional<pb::Class>& Service::class_of(Lookups& lookups, const std::string& school_id,
+                                                  const std::string& class_id) {
+  const auto key = std::make_pair(school_id, class_id);
+  auto it = lookups.classes.find(key);
+  if (it == lookups.classes.end()) it = lookups.classes.emplace(key, store_.klass(school_id, class_id)).first;
+  return it->second;
+}
+
+pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched, const ItemGate& gate, Lookups& lookups) {
   const std::string id = a.assignment_id();
   if (Status st = validate_assignment(a); !st.is_ok()) return rejected(id, st);
   normalize(a);
   if (gate) {
     if (Status st = gate(a.school_id(), a.class_id()); !st.is_ok()) return rejected(id, st);
   }
-  if (!store_.school(a.school_id())) return rejected(id, unknown_school(a.school_id()));
-  if (!store_.klass(a.school_id(), a.class_id())) {
+  if (const auto& school = school_of(lookups, a.school_id());
+      !school.is_ok() && school.status().code() == Code::kNotFound) {
+    return rejected(id, unknown_school(a.school_id()));
+  }
+  if (!class_of(lookups, a.school_id(), a.class_id())) {
     return rejected(id, unknown_class(a.school_id(), a.class_id()));
   }
   if (auto existing = store_.assignment(id)) {
@@ -280,9 +297,11 @@ StatusOr<pb::BatchResult> Service::post_assignments(const pb::AssignmentBatch& b
   }
   store::Transaction tx(store_.db());
   Touched touched;
-  pb::BatchResult result = apply_items(store_.db(), "assignments", batch.assignments(), touched,
-                                       [this, &gate](const pb::Assignment& a, Touched& t) { return apply_assignment(a, t, gate); });
-  for (auto& w : reevaluate_touched(touched)) *result.add_warnings() = std::move(w);
+  Lookups lookups;
+  pb::BatchResult result =
+      apply_items(store_.db(), "assignments", batch.assignments(), touched,
+                  [&](const pb::Assignment& a, Touched& t) { return apply_assignment(a, t, gate, lookups); });
+  for (auto& w : reevaluate_touched(touched, lookups)) *result.add_warnings() = std::move(w);
   if (!batch.validate_only()) tx.commit();
   return result;
 }
@@ -316,7 +335,8 @@ StatusOr<pb::BatchResult> Service::put_assignment(const std::string& assignment_
     *result.add_items() = item(assignment_id, pb::UPDATED);
   }
   touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
-  for (auto& w : reevaluate_touched(touched)) *result.add_warnings() = std::move(w);
+  Lookups lookups;
+  for (auto& w : reevaluate_touched(touched, lookups)) *result.add_warnings() = std::move(w);
   tx.commit();
   return result;
 }
@@ -343,7 +363,8 @@ Status Service::withdraw_assignment(const std::string& assignment_id) {
   return {};
 }
 
-pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& touched, const ItemGate& gate) {
+pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& touched, const ItemGate& gate,
+                                     Lookups& lookups) {
   const std::string& id = report.assignment_id();
   if (Status st = validate_timing_report(report); !st.is_ok()) return rejected(id, st);
   auto stored = store_.assignment(id);
@@ -370,7 +391,7 @@ pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& to
     }
     store_.put_timing(id, st.student_key(), t, now());
   }
-  if (auto klass = store_.klass(a.school_id(), a.class_id()); klass && klass->student_count() > 0) {
+  if (const auto& klass = class_of(lookups, a.school_id(), a.class_id()); klass && klass->student_count() > 0) {
     auto& db = store_.db();
     auto& q = db.prepare("SELECT COUNT(*) FROM timings WHERE assignment_id = ?");
     q.bind(1, id);
@@ -395,27 +416,24 @@ StatusOr<pb::BatchResult> Service::post_timings(const pb::TimingBatch& batch, co
   }
   store::Transaction tx(store_.db());
   Touched touched;
-  pb::BatchResult result = apply_items(store_.db(), "reports", batch.reports(), touched,
-                                       [this, &gate](const pb::TimingReport& r, Touched& t) { return apply_timing(r, t, gate); });
-  for (auto& w : reevaluate_touched(touched)) *result.add_warnings() = std::move(w);
+  Lookups lookups;
+  pb::BatchResult result =
+      apply_items(store_.db(), "reports", batch.reports(), touched,
+                  [&](const pb::TimingReport& r, Touched& t) { return apply_timing(r, t, gate, lookups); });
+  for (auto& w : reevaluate_touched(touched, lookups)) *result.add_warnings() = std::move(w);
   if (!batch.validate_only()) tx.commit();
   return result;
 }
 
-std::vector<pb::Warning> Service::reevaluate_touched(const Touched& touched) {
+std::vector<pb::Warning> Service::reevaluate_touched(const Touched& touched, Lookups& lookups) {
   std::vector<pb::Warning> out;
-  std::map<std::string, SchoolContext> contexts;
   for (const auto& [key, dates] : touched) {
     const auto& [school_id, class_id] = key;
-    auto it = contexts.find(school_id);
-    if (it == contexts.end()) {
-      auto ctx = load_school(school_id);
-      if (!ctx.is_ok()) continue;
-      it = contexts.emplace(school_id, std::move(*ctx)).first;
-    }
-    auto klass = store_.klass(school_id, class_id);
+    const auto& ctx = school_of(lookups, school_id);
+    if (!ctx.is_ok()) continue;
+    const auto& klass = class_of(lookups, school_id, class_id);
     if (!klass) continue;
-    for (const auto& [date, findings] : reevaluate(it->second, *klass, dates)) {
+    for (const auto& [date, findings] : reevaluate(*ctx, *klass, dates)) {
       for (const auto& f : findings) {
         pb::Warning& w = out.emplace_back();
         w.set_code(static_cast<pb::BreachKind>(f.kind));
@@ -461,6 +479,26 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
     return std::any_of(on.begin(), on.end(), analytics::is_counted);
   };
 
+  // REPEATED escalation looks at the window each changed date can take part in.
+  const int window = profile.repeated_window_days;
+  std::set<Date> affected;
+  for (Date d : all) {
+    for (int i = 0; i < window; ++i) affected.insert(d + i);
+  }
+  const Date first = *affected.begin(), last = *affected.rbegin();
+  // The open breaches of every date either pass syncs, read once. The first pass
+  // changes only kinds other than REPEATED, and the second only REPEATED, so each
+  // sees what it needs.
+  std::map<std::string, std::vector<pb::Breach>> open;
+  for (auto& b : store_.open_breaches_in(ctx.school.school_id(), klass.class_id(), first, last)) {
+    open[b.date()].push_back(std::move(b));
+  }
+  auto open_on = [&open](Date d) -> const std::vector<pb::Breach>& {
+    static const std::vector<pb::Breach> kNone;
+    auto it = open.find(analytics::format_date(d));
+    return it == open.end() ? kNone : it->second;
+  };
+
   for (Date d : all) {
     const auto& assignments = records.assignments_on(d);
     analytics::ClassDay day;
@@ -477,18 +515,11 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
                                                        has_counted);
       if (week && week->date == d) findings.push_back(week->finding);
     }
-    const int n = sync_breaches(ctx, klass, d, findings, false);
+    const int n = sync_breaches(ctx, klass, d, findings, false, open_on(d));
     if (opened) *opened += n;
     if (dates.contains(d)) out[d] = std::move(findings);
   }
 
-  // REPEATED escalation over the window each changed date can take part in.
-  const int window = profile.repeated_window_days;
-  std::set<Date> affected;
-  for (Date d : all) {
-    for (int i = 0; i < window; ++i) affected.insert(d + i);
-  }
-  const Date first = *affected.begin(), last = *affected.rbegin();
   const auto breach_dates = store_.breach_dates(ctx.school.school_id(), klass.class_id(), first - (window - 1), last);
   const auto repeated = analytics::repeated_dates(breach_dates, profile.repeated_count, window, first, last);
   const std::set<Date> repeated_set(repeated.begin(), repeated.end());
@@ -505,15 +536,15 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
                                 "breaches on " + std::to_string(n) + " distinct dates within " +
                                     std::to_string(window) + " days (" + list + ")"});
     }
-    const int n = sync_breaches(ctx, klass, d, desired, true);
+    const int n = sync_breaches(ctx, klass, d, desired, true, open_on(d));
     if (opened) *opened += n;
   }
   return out;
 }
 
 int Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Date date,
-                           const std::vector<Finding>& desired, bool repeated_only) {
-  const auto open = store_.open_breaches(ctx.school.school_id(), klass.class_id(), date);
+                           const std::vector<Finding>& desired, bool repeated_only,
+                           const std::vector<pb::Breach>& open) {
   const std::string stamp = now();
   int opened = 0;
   for (const auto& f : desired) {

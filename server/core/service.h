@@ -151,12 +151,22 @@ class Service {
   std::string now() const;
   analytics::Date today() const;
 
+  // Schools (with calendar and profile) and classes, read once per call: a batch of
+  // records does not change them.
+  struct Lookups {
+    std::map<std::string, StatusOr<SchoolContext>> schools;
+    std::map<std::pair<std::string, std::string>, std::optional<pb::Class>> classes;
+  };
+  const StatusOr<SchoolContext>& school_of(Lookups& lookups, const std::string& school_id);
+  const std::optional<pb::Class>& class_of(Lookups& lookups, const std::string& school_id,
+                                           const std::string& class_id);
+
   pb::ItemResult apply_assignment(pb::Assignment a,
                                   std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched,
-                                  const ItemGate& gate);
+                                  const ItemGate& gate, Lookups& lookups);
   pb::ItemResult apply_timing(const pb::TimingReport& report,
                               std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched,
-                              const ItemGate& gate);
+                              const ItemGate& gate, Lookups& lookups);
   // Re-evaluates every rule for the class on `dates` and the dates that depend on
   // them (the week's last school day, REPEATED's window); opens and resolves
   // breaches and writes their alerts. Returns the findings on `dates`.
@@ -164,16 +174,18 @@ class Service {
   Findings reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<analytics::Date>& dates,
                       int* opened = nullptr);
   void reevaluate_school(const SchoolContext& ctx);
-  // Returns the number of breaches it opened.
+  // Opens, updates and resolves the class's breaches on `date` (`open`: those open
+  // on it before) to match `desired`. Returns the number of breaches it opened.
   int sync_breaches(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
-                    const std::vector<analytics::Finding>& desired, bool repeated_only);
+                    const std::vector<analytics::Finding>& desired, bool repeated_only,
+                    const std::vector<pb::Breach>& open);
   // Writes the outbox row for a BREACH/SERIOUS breach event (OPENED, RESOLVED,
   // ACKNOWLEDGED), in the caller's transaction.
   void write_alert(const SchoolContext& ctx, const pb::Breach& b, const char* event);
   // Re-evaluates the touched class-dates (in the caller's transaction) and returns
   // what they now breach, as warnings for the response.
   std::vector<pb::Warning> reevaluate_touched(
-      const std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched);
+      const std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched, Lookups& lookups);
   // A class-day's DayLoad, without its breaches.
   pb::DayLoad day_load(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
                        const analytics::DayLoadFigures& figures) const;

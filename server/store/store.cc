@@ -711,10 +711,6 @@ std::map<int, int> Store::open_breach_counts(const std::string& school_id, int g
   return out;
 }
 
-std::vector<pb::Breach> Store::open_breaches(const std::string& school_id, const std::string& class_id, Date date) {
-  return open_breaches_in(school_id, class_id, date, date);
-}
-
 std::vector<pb::Breach> Store::open_breaches_in(const std::string& school_id, const std::string& class_id, Date from,
                                                 Date to) {
   Stmt& s = db_->prepare(std::string("SELECT ") + kBreachColumns +

@@ -154,8 +154,6 @@ class Store {
   // OPEN breaches of the school over [from, to] (grade 0: every grade), by kind.
   std::map<int, int> open_breach_counts(const std::string& school_id, int grade, analytics::Date from,
                                         analytics::Date to);
-  std::vector<pb::Breach> open_breaches(const std::string& school_id, const std::string& class_id,
-                                        analytics::Date date);
   std::vector<pb::Breach> open_breaches_in(const std::string& school_id, const std::string& class_id,
                                            analytics::Date from, analytics::Date to);
   void insert_breach(const pb::Breach& b);
