@@ -76,6 +76,11 @@ county() {
 # --verify-db: every seeded report stored with its 40 timings, and the store's row counts.
 county --mode seed --connections 4 --verify-db "$db"
 county --mode reads --connections 1 --seconds "$seconds"
+# Server-side: the time in the API (no queueing or sockets), as /metrics histograms.
+echo "server-side latency histograms of the reads (le = upper bound in seconds, cumulative counts):"
+curl -s -H "Authorization: Bearer $token" http://127.0.0.1:18183/metrics |
+  grep -E 'duration_seconds_(bucket|count)\{route="/v1/(compliance|schools/\{school_id\}/(classes/\{class_id\}/load|grades/\{grade\}/weeks/\{week\}))",method="GET"' |
+  grep -E 'le="(0.0005|0.001|0.0025|0.005|0.25|0.5)"|_count'
 echo "server RSS (kB): $(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status") peak, $(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status") now"
 echo "store files (the WAL holds what is not checkpointed yet):"
 du -h "$db"*

@@ -23,31 +23,18 @@ class CountingIds final : public core::IdGenerator {
   int n_ = 0;
 };
 
-pb::Assignment assignment(const std::string& id, const std::string& class_id, const std::string& date, int minutes,
-                          pb::HomeworkType type = pb::WRITTEN) {
-  pb::Assignment a;
-  a.set_assignment_id(id);
-  a.set_school_id("s1");
-  a.set_class_id(class_id);
-  a.set_teacher_id("t1");
-  a.set_subject(minutes % 2 ? "数学" : "语文");
-  a.set_assigned_date(date);
+// A written assignment (support's), or another type of it.
+pb::Assignment typed(pb::Assignment a, pb::HomeworkType type) {
   a.set_type(type);
-  a.set_tier(pb::REQUIRED);
-  a.set_estimated_minutes(minutes);
-  a.set_title("练习 " + id);
   return a;
 }
 
-pb::TimingReport report(const std::string& id, int base, int students = 40) {
-  pb::TimingReport r;
-  r.set_assignment_id(id);
-  for (int s = 1; s <= students; ++s) {
-    auto* t = r.add_students();
-    t->set_student_key("s" + std::to_string(s));
-    t->set_minutes(base + s % 9);
-    t->set_unfinished(s % 13 == 0);
-  }
+// `students` students' minutes spread over base..base+8, a few of them unfinished.
+pb::TimingReport class_report(const std::string& id, int base, int students = 40) {
+  std::vector<int> minutes;
+  for (int s = 1; s <= students; ++s) minutes.push_back(base + s % 9);
+  pb::TimingReport r = report(id, minutes);
+  for (int s = 12; s < students; s += 13) r.mutable_students(s)->set_unfinished(true);
   return r;
 }
 
@@ -147,18 +134,19 @@ class RollupTest : public ::testing::Test {
 };
 
 TEST_F(RollupTest, StayEqualToARebuildFromRawRecordsThroughEveryKindOfChange) {
-  post({assignment("a1", "c4", "2026-11-17", 30), assignment("a2", "c4", "2026-11-17", 45),
-        assignment("a3", "c4", "2026-11-18", 20), assignment("a4", "c4", "2026-11-18", 15, pb::READING),
+  post({assignment("a1", "c4", "2026-11-17", 30), assignment("a2", "c4", "2026-11-17", 45, "语文"),
+        assignment("a3", "c4", "2026-11-18", 20, "英语"), typed(assignment("a4", "c4", "2026-11-18", 15), pb::READING),
         assignment("b1", "c1", "2026-11-17", 10), assignment("e1", "c8", "2026-11-21", 50)});
   expect_rollups_current("assignments");
 
-  time({report("a1", 25), report("a2", 40), report("a3", 18), report("a4", 15), report("e1", 60, 30)});
+  time({class_report("a1", 25), class_report("a2", 40), class_report("a3", 18), class_report("a4", 15),
+        class_report("e1", 60, 30)});
   expect_rollups_current("timings");
 
-  time({report("a2", 10, 20)});  // some students report again, lower
+  time({class_report("a2", 10, 20)});  // some students report again, lower
   expect_rollups_current("timings reported again");
 
-  auto moved = assignment("a2", "c4", "2026-11-19", 35);
+  auto moved = assignment("a2", "c4", "2026-11-19", 35, "语文");
   ASSERT_TRUE(service_->put_assignment("a2", moved).is_ok());
   expect_rollups_current("an assignment moved to another date");
 
@@ -186,7 +174,7 @@ TEST_F(RollupTest, StayEqualToARebuildFromRawRecordsThroughEveryKindOfChange) {
 
 TEST_F(RollupTest, ReadsComeFromTheRollupsNotFromRawTimings) {
   post({assignment("a1", "c4", "2026-11-17", 30), assignment("a2", "c4", "2026-11-17", 45)});
-  time({report("a1", 25), report("a2", 40)});
+  time({class_report("a1", 25), class_report("a2", 40)});
   const Reads before = read();
   EXPECT_EQ(day(before.loads[0], "2026-11-17").students_reported(), 40);
   EXPECT_EQ(before.compliance.student_days(), 40);
@@ -200,7 +188,7 @@ TEST_F(RollupTest, ReadsComeFromTheRollupsNotFromRawTimings) {
 
 TEST_F(RollupTest, AStoreWithoutRollupsGetsThemAtStartUp) {
   post({assignment("a1", "c4", "2026-11-17", 30), assignment("b1", "c1", "2026-11-18", 10)});
-  time({report("a1", 65)});
+  time({class_report("a1", 65)});
   const Reads before = read();
   // A store from before the rollups: the table empty, no record of them in meta.
   store_->db().exec("DELETE FROM day_loads; DELETE FROM meta");
@@ -217,7 +205,7 @@ TEST_F(RollupTest, AStoreWithoutRollupsGetsThemAtStartUp) {
 
 TEST_F(RollupTest, ChangedProfilesAtARestartRebuildTheRollupsWithTheNewCaps) {
   post({assignment("a1", "c4", "2026-11-17", 50)});
-  time({report("a1", 50)});
+  time({class_report("a1", 50)});
   EXPECT_EQ(day(read().loads[0], "2026-11-17").cap_minutes(), 60);
   EXPECT_EQ(read().compliance.student_days_within_cap(), 40);
 
