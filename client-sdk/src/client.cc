@@ -496,8 +496,11 @@ std::optional<pb::Tier> parse_tier(const std::string& text) {
 std::string new_uuid() {
   static thread_local std::mt19937_64 rng(std::random_device{}() ^
                                           (static_cast<uint64_t>(std::random_device{}()) << 32));
-  const uint64_t hi = rng();
-  return format_uuid_v4(hi, rng());
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  const uint64_t rand_hi = rng();
+  return format_uuid_v7(static_cast<uint64_t>(ms), rand_hi, rng());
 }
 
 }  // namespace hwload::client

@@ -23,7 +23,7 @@ struct App::Impl {
   Config config;
   std::shared_ptr<spdlog::logger> log;
   SystemClock system_clock;
-  core::RandomIdGenerator random_ids;
+  std::unique_ptr<core::TimeOrderedIdGenerator> own_ids;
   const Clock* clock;
   core::IdGenerator* ids;
 
@@ -138,7 +138,8 @@ App::App(Config config, std::shared_ptr<spdlog::logger> log, const Clock* clock,
   impl_->config = std::move(config);
   impl_->log = std::move(log);
   impl_->clock = clock ? clock : &impl_->system_clock;
-  impl_->ids = ids ? ids : &impl_->random_ids;
+  if (!ids) impl_->own_ids = std::make_unique<core::TimeOrderedIdGenerator>(*impl_->clock);
+  impl_->ids = ids ? ids : impl_->own_ids.get();
   for (const auto& p : impl_->config.profiles) impl_->profiles.put(p);
 }
 

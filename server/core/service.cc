@@ -3,6 +3,7 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "core/validate.h"
@@ -135,15 +136,17 @@ Status unknown_breach(const std::string& breach_id) {
                 {{"breach_id", "must name a breach (got \"" + breach_id + "\")"}});
 }
 
-RandomIdGenerator::RandomIdGenerator() {
+TimeOrderedIdGenerator::TimeOrderedIdGenerator(const Clock& clock) : clock_(clock) {
   std::random_device rd;
   std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
   rng_.seed(seq);
 }
 
-std::string RandomIdGenerator::next() {
-  const uint64_t hi = rng_();
-  return format_uuid_v4(hi, rng_());
+std::string TimeOrderedIdGenerator::next() {
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch()).count();
+  const uint64_t rand_hi = rng_();
+  return format_uuid_v7(static_cast<uint64_t>(ms), rand_hi, rng_());
 }
 
 Service::Service(store::Store& store, const analytics::ProfileSet& profiles, const Clock& clock, IdGenerator& ids,

@@ -158,6 +158,8 @@ class Client {
 // Helpers for building messages from text (the CLI, CSV import).
 std::optional<pb::HomeworkType> parse_homework_type(const std::string& text);  // WRITTEN or 书面 ...
 std::optional<pb::Tier> parse_tier(const std::string& text);                   // REQUIRED or 必做 ...
+// A new assignment id: a time-ordered version-7 UUID, so that the server's index of
+// assignment ids grows at its end.
 std::string new_uuid();
 
 }  // namespace hwload::client
