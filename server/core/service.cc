@@ -382,31 +382,33 @@ pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& to
   }
   const pb::Assignment& a = stored->assignment;
   bool created = false, updated = false;
+  // What the students reported before, read at once: the report's changes, and how
+  // many distinct students the assignment then has, follow from it.
+  const auto before = store_.timings_of(id);
+  size_t reported = before.size();
+  std::vector<const pb::StudentTiming*> changes;
   for (const auto& st : report.students()) {
-    const store::Store::Timing t{st.minutes(), st.unfinished()};
-    const auto before = store_.timing(id, st.student_key());
-    if (!before) {
+    const auto it = before.find(st.student_key());
+    if (it == before.end()) {
       created = true;
-    } else if (before->minutes != t.minutes || before->unfinished != t.unfinished) {
+      ++reported;
+    } else if (it->second.minutes != st.minutes() || it->second.unfinished != st.unfinished()) {
       updated = true;
     } else {
       continue;
     }
-    store_.put_timing(id, st.student_key(), t, now());
+    changes.push_back(&st);
   }
-  if (const auto& klass = class_of(lookups, a.school_id(), a.class_id()); klass && klass->student_count() > 0) {
-    auto& db = store_.db();
-    auto& q = db.prepare("SELECT COUNT(*) FROM timings WHERE assignment_id = ?");
-    q.bind(1, id);
-    q.step();
-    const int reported = q.int32(0);
-    q.reset();
-    if (reported > klass->student_count()) {
-      return rejected(
-          id, Status::invalid("students", "class " + a.class_id() + " has " + std::to_string(klass->student_count()) +
-                                              " students; this report would make " + std::to_string(reported) +
-                                              " distinct students"));
-    }
+  if (const auto& klass = class_of(lookups, a.school_id(), a.class_id());
+      klass && klass->student_count() > 0 && reported > static_cast<size_t>(klass->student_count())) {
+    return rejected(id, Status::invalid("students", "class " + a.class_id() + " has " +
+                                                        std::to_string(klass->student_count()) +
+                                                        " students; this report would make " +
+                                                        std::to_string(reported) + " distinct students"));
+  }
+  const std::string stamp = now();
+  for (const auto* st : changes) {
+    store_.put_timing(id, st->student_key(), store::Store::Timing{st->minutes(), st->unfinished()}, stamp);
   }
   if (!created && !updated) return item(id, pb::UNCHANGED);
   touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));

@@ -597,13 +597,12 @@ std::vector<StoredAssignment> Store::assignments_on(const std::string& school_id
   return out;
 }
 
-std::optional<Store::Timing> Store::timing(const std::string& assignment_id, const std::string& student_key) {
-  Stmt& s = db_->prepare("SELECT minutes, unfinished FROM timings WHERE assignment_id = ? AND student_key = ?");
-  s.bind(1, assignment_id).bind(2, student_key);
-  if (!s.step()) return std::nullopt;
-  Timing t{s.int32(0), s.boolean(1)};
-  s.reset();
-  return t;
+std::map<std::string, Store::Timing> Store::timings_of(const std::string& assignment_id) {
+  Stmt& s = db_->prepare("SELECT student_key, minutes, unfinished FROM timings WHERE assignment_id = ?");
+  s.bind(1, assignment_id);
+  std::map<std::string, Timing> out;
+  while (s.step()) out.emplace(s.text(0), Timing{s.int32(1), s.boolean(2)});
+  return out;
 }
 
 void Store::put_timing(const std::string& assignment_id, const std::string& student_key, Timing t,

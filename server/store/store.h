@@ -123,7 +123,9 @@ class Store {
     int minutes = 0;
     bool unfinished = false;
   };
-  std::optional<Timing> timing(const std::string& assignment_id, const std::string& student_key);
+  // Every student's figure for the assignment, by student key (one range read of
+  // the primary key).
+  std::map<std::string, Timing> timings_of(const std::string& assignment_id);
   void put_timing(const std::string& assignment_id, const std::string& student_key, Timing t, const std::string& now);
 
   // Rollups: one row per class-day with records, kept by the re-evaluation in the
