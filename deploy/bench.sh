@@ -44,7 +44,9 @@ token=$("$b/server/hwload-server" --db "$db" token create --role operator --labe
   --log-level warn --port-file "$work/port" &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-run() { "$b/tools/bench/hwload-bench" --token "$token" --connections "$connections" --seconds "$seconds" "$@"; }
+# A county's shape: 14 schools x 9 grades x 4 classes, so the timing pool (posted first,
+# round-robin over classes and school days) holds about 4 assignments a class-day.
+run() { "$b/tools/bench/hwload-bench" --token "$token" --connections "$connections" --seconds "$seconds" --schools 14 "$@"; }
 run --server http://127.0.0.1:18181 --mode assign --verify-db "$db"
 run --server http://127.0.0.1:18181 --mode timings --pool 200000 --verify-db "$db"
 run --server http://127.0.0.1:18181 --mode mixed
