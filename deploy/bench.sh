@@ -32,6 +32,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A fresh hwload-server on DB at 127.0.0.1:PORT, limits off; sets $token (an operator's)
+# and $server_pid, and returns once it listens.
+start_server() {
+  token=$("$b/server/hwload-server" --db "$1" token create --role operator --label bench | tail -n 1)
+  rm -f "$work/port"
+  "$b/server/hwload-server" --db "$1" --listen "127.0.0.1:$2" --config deploy/bench/hwload-bench.toml \
+    --log-level warn --port-file "$work/port" &
+  server_pid=$!
+  for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+}
+# Prints the server's peak and current memory, then stops it.
+stop_server() {
+  echo "server RSS (kB): $(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status") peak," \
+    "$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status") now"
+  kill "$server_pid"
+  wait "$server_pid" || true
+  server_pid=
+}
+
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
 echo "== 1. in-process benchmarks"
 "$b/bench/hwload_bench_analytics" --benchmark_min_time=0.5
@@ -39,21 +58,14 @@ echo "== 1. in-process benchmarks"
 
 echo "== 2. hwload-server ($connections connections, $seconds s each)"
 db="$work/bench.db"
-token=$("$b/server/hwload-server" --db "$db" token create --role operator --label bench | tail -n 1)
-"$b/server/hwload-server" --db "$db" --listen 127.0.0.1:18181 --config deploy/bench/hwload-bench.toml \
-  --log-level warn --port-file "$work/port" &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+start_server "$db" 18181
 # A county's shape: 14 schools x 9 grades x 4 classes, so the timing pool (posted first,
 # round-robin over classes and school days) holds about 4 assignments a class-day.
 run() { "$b/tools/bench/hwload-bench" --token "$token" --connections "$connections" --seconds "$seconds" --schools 14 "$@"; }
 run --server http://127.0.0.1:18181 --mode assign --verify-db "$db"
 run --server http://127.0.0.1:18181 --mode timings --pool 200000 --verify-db "$db"
 run --server http://127.0.0.1:18181 --mode mixed
-echo "server RSS (kB): $(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status") peak, $(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status") now"
-kill "$server_pid"
-wait "$server_pid" || true
-server_pid=
+stop_server
 
 echo "== 3. baselines"
 mkdir -p "$work/nginx/logs"
@@ -66,11 +78,7 @@ run --server http://127.0.0.1:18182 --mode timings --baseline --pool 1000
 
 echo "== 4. reads on a county-sized store (14 schools x 9 grades x 4 classes, ${HWLOAD_BENCH_SEED_DAYS:-all} school days)"
 db="$work/county.db"
-token=$("$b/server/hwload-server" --db "$db" token create --role operator --label bench | tail -n 1)
-"$b/server/hwload-server" --db "$db" --listen 127.0.0.1:18183 --config deploy/bench/hwload-bench.toml \
-  --log-level warn --port-file "$work/port4" &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$work/port4" ] && break; sleep 0.1; done
+start_server "$db" 18183
 county() {
   "$b/tools/bench/hwload-bench" --server http://127.0.0.1:18183 --token "$token" --schools 14 --classes-per-grade 4 \
     ${HWLOAD_BENCH_SEED_DAYS:+--days "$HWLOAD_BENCH_SEED_DAYS"} "$@"
@@ -83,9 +91,6 @@ echo "server-side latency histograms of the reads (le = upper bound in seconds, 
 curl -s -H "Authorization: Bearer $token" http://127.0.0.1:18183/metrics |
   grep -E 'duration_seconds_(bucket|count)\{route="/v1/(compliance|schools/\{school_id\}/(classes/\{class_id\}/load|grades/\{grade\}/weeks/\{week\}))",method="GET"' |
   grep -E 'le="(0.0005|0.001|0.0025|0.005|0.25|0.5)"|_count'
-echo "server RSS (kB): $(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status") peak, $(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status") now"
 echo "store files (the WAL holds what is not checkpointed yet):"
 du -h "$db"*
-kill "$server_pid"
-wait "$server_pid" || true
-server_pid=
+stop_server
