@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <future>
+#include <stdexcept>
 #include <thread>
 
 #include "api/api.h"
@@ -35,6 +36,11 @@ struct App::Impl {
   std::unique_ptr<api::Access> access;
   std::unique_ptr<api::Api> api;
 
+  // Readers make no ids (they change nothing); the writer's generator is not theirs
+  // to share across threads.
+  struct NoIds final : core::IdGenerator {
+    std::string next() override { throw std::logic_error("a reader makes no ids"); }
+  } no_ids;
   // A reader: its own read-only connection and the API over it (GETs only).
   struct Reader {
     std::unique_ptr<store::Store> store;
@@ -194,7 +200,7 @@ void App::start() {
     for (int i = 0; i < c.read_threads; ++i) {
       auto r = std::make_unique<Impl::Reader>();
       r->store = store::Store::open_reader(c.db);
-      r->service = std::make_unique<core::Service>(*r->store, m.profiles, *m.clock, *m.ids, so);
+      r->service = std::make_unique<core::Service>(*r->store, m.profiles, *m.clock, m.no_ids, so);
       r->access = std::make_unique<api::Access>(*r->store, *m.clock, ao, m.token_rates.get());
       Impl::Reader& reader = *r;
       r->api = std::make_unique<api::Api>(

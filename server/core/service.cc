@@ -95,8 +95,10 @@ pb::BatchResult apply_items(store::Db& db, const std::string& field,
   return result;
 }
 
-// What the rollups depend on besides the records: every profile's rules (and the
-// rollups' own format). A change of it at a restart means rebuilding them.
+// What the rollups depend on besides the records: every profile's rules, and the
+// rollups' own format. A change of it at a restart means rebuilding them. Bump
+// "rollups-vN" whenever what a rollup holds changes: compute_day_load's figures,
+// Service::day_load's fields, or the day_loads columns.
 std::string rollup_fingerprint(const analytics::ProfileSet& profiles) {
   std::string out = "rollups-v1";
   auto caps = [&out](const analytics::BandCaps& c) {
@@ -805,6 +807,9 @@ StatusOr<pb::Compliance> Service::compliance(const ComplianceQuery& q) {
   // Sums of the class-day rollups: no raw timing is read.
   analytics::ComplianceTotals totals;
   for (const auto& school : schools) {
+    // A school whose profile is no longer configured has no current rollups: say
+    // so rather than count it as empty.
+    if (!profiles_.find(school.profile())) return load_school(school.school_id()).status();
     const auto t = store_.rollup_totals(school.school_id(), q.grade, *from, *to);
     totals.student_days += t.student_days;
     totals.student_days_within_cap += t.student_days_within_cap;

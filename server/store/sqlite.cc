@@ -117,7 +117,12 @@ void Transaction::commit() {
   done_ = true;
 }
 
-ReadSnapshot::ReadSnapshot(Db& db) : db_(db) { db_.exec("BEGIN DEFERRED"); }
+ReadSnapshot::ReadSnapshot(Db& db) : db_(db) {
+  // A connection some failure left inside a transaction would refuse every later
+  // BEGIN: end that one first.
+  if (db_.in_transaction()) db_.exec("ROLLBACK");
+  db_.exec("BEGIN DEFERRED");
+}
 
 ReadSnapshot::~ReadSnapshot() {
   try {
