@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <string>
+#include <thread>
 
 #include "app/read_pool.h"
 #include "store/store.h"
@@ -11,6 +13,16 @@
 
 namespace hwload::testing {
 namespace {
+
+// The store thread's groups begun so far (`hwload_group_commits_total` counts a group
+// as it begins its transaction). /metrics is a GET: a reader answers it.
+long long groups_begun(client::Client& c) {
+  auto r = c.send_raw("GET", "/metrics", "", {});
+  if (!r || r->status != 200) return -1;
+  const std::string name = "\nhwload_group_commits_total ";
+  const auto at = r->body.find(name);
+  return at == std::string::npos ? -1 : std::stoll(r->body.substr(at + name.size()));
+}
 
 TEST(ReadPool, AReadIsAnsweredWhileTheWriterWaitsForTheDatabaseLock) {
   TestServer ts;
@@ -21,12 +33,17 @@ TEST(ReadPool, AReadIsAnsweredWhileTheWriterWaitsForTheDatabaseLock) {
   // Another process holds SQLite's write lock: the store thread's next group waits.
   auto other = store::Db::open(ts.db_path());
   other->exec("BEGIN IMMEDIATE");
+  const long long before = groups_begun(*c);
+  ASSERT_GE(before, 0);
   auto writer = ts.client();
   auto pending = std::async(std::launch::async, [&writer] {
     pb::AssignmentBatch b;
     *b.add_assignments() = assignment("a2", "c5", "2026-11-24", 20);
     return writer->post_assignments(b);
   });
+  // Until the store thread has begun the write's group, which then waits for the lock
+  // (up to SQLite's busy timeout of 5 s).
+  while (groups_begun(*c) == before) std::this_thread::yield();
 
   // A read does not wait for it.
   auto load = c->class_load("s1", "c5", "2026-11-24", "2026-11-24");

@@ -80,7 +80,7 @@ class RollupTest : public ::testing::Test {
 
   struct Reads {
     std::vector<pb::ClassLoad> loads;
-    pb::Compliance compliance;
+    pb::Compliance compliance, grade8;  // the district's, and its grade 8's
   };
   Reads read() {
     Reads out;
@@ -96,14 +96,56 @@ class RollupTest : public ::testing::Test {
     auto c = service_->compliance(q);
     EXPECT_TRUE(c.is_ok()) << c.status().message();
     if (c.is_ok()) out.compliance = *c;
+    q.grade = 8;
+    auto g = service_->compliance(q);
+    EXPECT_TRUE(g.is_ok()) << g.status().message();
+    if (g.is_ok()) out.grade8 = *g;
     return out;
   }
 
-  // What the rollups kept step by step say must be what rebuilding them from the
-  // raw records says.
+  // Each day of `load` against the figures computed from the raw records, as reads
+  // did before the rollups: the class's records of the range, compute_day_load, and
+  // the cap of the school's profile for the class's grade and the day's kind.
+  void expect_figures_from_raw_records(const pb::ClassLoad& load) {
+    const auto school = service_->get_school("s1");
+    ASSERT_TRUE(school.is_ok());
+    const auto* profile = profiles_.find(school->profile());
+    ASSERT_NE(profile, nullptr);
+    const auto calendar = service_->get_calendar("s1");
+    ASSERT_TRUE(calendar.is_ok());
+    const auto records = store_->class_records("s1", load.class_id(), *analytics::parse_date(kFrom),
+                                               *analytics::parse_date(kTo));
+    for (const auto& day : load.days()) {
+      SCOPED_TRACE(load.class_id() + " " + day.date());
+      const analytics::Date d = *analytics::parse_date(day.date());
+      auto kind = analytics::iso_weekday(d) >= 6 ? analytics::DayKind::kWeekend : analytics::DayKind::kSchoolDay;
+      for (const auto& o : calendar->days()) {
+        if (o.date() == day.date()) kind = static_cast<analytics::DayKind>(o.day_kind());
+      }
+      EXPECT_EQ(day.day_kind(), static_cast<pb::DayKind>(kind));
+      const int cap = profile->cap_minutes(load.grade(), kind);
+      EXPECT_EQ(day.cap_minutes(), cap);
+      const auto f = analytics::compute_day_load(cap, records.assignments_on(d), records.timings_on(d));
+      EXPECT_EQ(day.planned_minutes(), f.planned_minutes);
+      EXPECT_DOUBLE_EQ(day.measured_mean_minutes(), f.measured_mean_minutes);
+      EXPECT_EQ(day.measured_p90_minutes(), f.measured_p90_minutes);
+      EXPECT_EQ(day.students_reported(), f.students_reported);
+      EXPECT_EQ(day.students_over_cap(), f.students_over_cap);
+      EXPECT_EQ(day.students_unfinished(), f.students_unfinished);
+      ASSERT_EQ(day.subjects_size(), static_cast<int>(f.subjects.size()));
+      for (int i = 0; i < day.subjects_size(); ++i) {
+        EXPECT_EQ(day.subjects(i).subject(), f.subjects[static_cast<size_t>(i)].subject);
+        EXPECT_EQ(day.subjects(i).planned_minutes(), f.subjects[static_cast<size_t>(i)].planned_minutes);
+      }
+    }
+  }
+
+  // What the rollups kept step by step say must be what the raw records say, and
+  // what rebuilding the rollups from them says.
   void expect_rollups_current(const std::string& after) {
     SCOPED_TRACE("after " + after);
     const Reads kept = read();
+    for (const auto& load : kept.loads) expect_figures_from_raw_records(load);
     store_->put_meta("rollups", "stale");
     ASSERT_GT(service_->refresh_rollups(), 0);
     const Reads rebuilt = read();
@@ -114,6 +156,8 @@ class RollupTest : public ::testing::Test {
     }
     EXPECT_TRUE(MessageDifferencer::Equals(kept.compliance, rebuilt.compliance))
         << "kept:\n" << kept.compliance.DebugString() << "rebuilt:\n" << rebuilt.compliance.DebugString();
+    EXPECT_TRUE(MessageDifferencer::Equals(kept.grade8, rebuilt.grade8))
+        << "kept:\n" << kept.grade8.DebugString() << "rebuilt:\n" << rebuilt.grade8.DebugString();
   }
 
   static const pb::DayLoad& day(const pb::ClassLoad& l, const std::string& date) {
@@ -151,7 +195,11 @@ TEST_F(RollupTest, StayEqualToARebuildFromRawRecordsThroughEveryKindOfChange) {
   expect_rollups_current("an assignment moved to another date");
 
   ASSERT_TRUE(service_->withdraw_assignment("a3").is_ok());
-  expect_rollups_current("a withdrawal");
+  expect_rollups_current("a withdrawal");  // 2026-11-18 keeps only withdrawn and uncounted work
+
+  auto other_class = assignment("a1", "c8", "2026-11-17", 30);
+  ASSERT_TRUE(service_->put_assignment("a1", other_class).is_ok());
+  expect_rollups_current("an assignment moved to another class");
 
   pb::Calendar cal;
   auto* holiday = cal.add_days();
@@ -201,6 +249,29 @@ TEST_F(RollupTest, AStoreWithoutRollupsGetsThemAtStartUp) {
   }
   EXPECT_TRUE(MessageDifferencer::Equals(before.compliance, after.compliance));
   EXPECT_EQ(service_->refresh_rollups(), 0);  // once is enough
+}
+
+TEST_F(RollupTest, ComplianceOverASchoolWhoseProfileIsGoneIsAnErrorNotAnEmptySchool) {
+  analytics::PolicyProfile custom = *profiles_.find("national");
+  custom.name = "custom";
+  profiles_.put(custom);
+  pb::School school = *service_->get_school("s1");
+  school.set_profile("custom");
+  ASSERT_TRUE(service_->put_school("s1", school).is_ok());
+  post({assignment("a1", "c4", "2026-11-17", 30)});
+  time({class_report("a1", 25)});
+
+  // Restarted with a configuration that no longer has the profile.
+  analytics::ProfileSet without;
+  core::Service restarted(*store_, without, clock_, ids_);
+  restarted.refresh_rollups();
+  core::ComplianceQuery q;
+  q.district = "d1";
+  q.from = kFrom;
+  q.to = kTo;
+  auto c = restarted.compliance(q);
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("custom"), std::string::npos) << c.status().message();
 }
 
 TEST_F(RollupTest, ChangedProfilesAtARestartRebuildTheRollupsWithTheNewCaps) {
