@@ -64,7 +64,7 @@ TEST(ReadPool, AReadIsAnsweredWhileTheWriterWaitsForTheDatabaseLock) {
   }
 }
 
-TEST(ReadPool, WithoutReadersReadsRunOnTheStoreThreadAndStillSeeEveryWrite) {
+TEST(ReadPool, WithReadThreadsZeroTheServerStillAnswersReadsThatSeeEveryWrite) {
   app::Config config;
   config.read_threads = 0;
   TestServer ts(config);
@@ -97,8 +97,13 @@ TEST(ReadPool, AReaderRefusesAStoreThatWasNotMigrated) {
 TEST(ReadPool, StopAnswersEveryQueuedReadWithTheReadersOwnHandler) {
   std::mutex mu;
   std::vector<std::string> answers;
+  std::promise<void> gate;
+  std::shared_future<void> opened = gate.get_future().share();
   {
-    app::ReadPool pool({[](const http::Request& req) {
+    // One reader, held on the first read until all twenty are queued and stop() is
+    // called: nineteen are still waiting in the queue when the pool stops.
+    app::ReadPool pool({[opened](const http::Request& req) {
+      if (req.path == "/0") opened.wait();
       http::Response res;
       res.body = "reader:" + req.path;
       return res;
@@ -116,7 +121,10 @@ TEST(ReadPool, StopAnswersEveryQueuedReadWithTheReadersOwnHandler) {
       };
       pool.post(std::move(w));
     }
+    gate.set_value();
     pool.stop();
+    std::lock_guard lock(mu);
+    EXPECT_EQ(answers.size(), 20u) << "stop() returned before every queued read was answered";
   }
   ASSERT_EQ(answers.size(), 20u);
   std::sort(answers.begin(), answers.end());
