@@ -196,8 +196,6 @@ auth::Target exists_or_any(const Exchange& ex, std::optional<auth::Target> exist
   return t;
 }
 
-bool changes(const std::string& method) { return method != "GET" && method != "HEAD"; }
-
 // A login page's `next`: only a path of our own pages, so the login cannot be used
 // to send someone elsewhere.
 std::string safe_next(const std::string& next) {
@@ -324,7 +322,7 @@ http::Response Api::handle(const Request& req) {
       // A change and its audit record are one transaction: the log holds exactly
       // what was done, and the refusals.
       std::optional<store::Transaction> tx;
-      if (changes(req.method)) tx.emplace(access_.db());
+      if (req.may_change()) tx.emplace(access_.db());
       res = admit(ex, *m.handler);
       if (tx) {
         if (ex.caller.principal) access_.record(ex.caller, req, route, ex.target, ex.what, res.status);

@@ -29,27 +29,33 @@ struct App::Impl {
   core::IdGenerator* ids;
 
   analytics::ProfileSet profiles;
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<core::Service> service;
   std::unique_ptr<api::TokenRates> token_rates;  // one budget per token, whichever thread serves it
   api::Metrics metrics;                          // one set of request metrics for every Api
-  std::unique_ptr<api::Access> access;
-  std::unique_ptr<api::Api> api;
-
   // Readers make no ids (they change nothing); the writer's generator is not theirs
   // to share across threads.
   struct NoIds final : core::IdGenerator {
     std::string next() override { throw std::logic_error("a reader makes no ids"); }
   } no_ids;
-  // A reader: its own read-only connection and the API over it (GETs only).
-  struct Reader {
+
+  // A SQLite connection and the API over it: the store thread's (the writer), and
+  // each reader's (a read-only connection, GETs only).
+  struct Stack {
     std::unique_ptr<store::Store> store;
     std::unique_ptr<core::Service> service;
     std::unique_ptr<api::Access> access;
     std::unique_ptr<api::Api> api;
   };
-  std::vector<std::unique_ptr<Reader>> readers;
+  Stack writer;
+  std::vector<std::unique_ptr<Stack>> readers;
   std::unique_ptr<ReadPool> read_pool;
+
+  // Builds the Service, Access and Api over `s.store`.
+  void build(Stack& s, core::IdGenerator& id_source, const core::ServiceOptions& so, const api::AccessOptions& ao) {
+    s.service = std::make_unique<core::Service>(*s.store, profiles, *clock, id_source, so);
+    s.access = std::make_unique<api::Access>(*s.store, *clock, ao, token_rates.get());
+    s.api = std::make_unique<api::Api>(
+        *s.service, *s.access, [this, &s] { return delivery_metrics(*s.store); }, &metrics);
+  }
 
   asio::io_context io;        // sockets and timers
   asio::io_context store_io;  // the store thread: every Service call
@@ -84,7 +90,7 @@ struct App::Impl {
 
   void publish_notices() {
     try {
-      const int n = service->publish_scheduled();
+      const int n = writer.service->publish_scheduled();
       if (n > 0) log->info("published {} scheduled notice(s)", n);
     } catch (const std::exception& e) {
       log->error("scheduled notice publishing failed: {}", e.what());
@@ -120,7 +126,7 @@ struct App::Impl {
     line("hwload_alert_delivery_failures_total", "counter", "Failed attempts since this process started.",
          static_cast<double>(c.failed));
     const auto g = group->counters();
-    line("hwload_group_commits_total", "counter", "Transactions that committed a group of changing requests.",
+    line("hwload_group_commits_total", "counter", "Groups of changing requests begun (one transaction each).",
          static_cast<double>(g.groups));
     line("hwload_group_commit_requests_total", "counter", "Changing requests committed in groups.",
          static_cast<double>(g.requests));
@@ -131,7 +137,7 @@ struct App::Impl {
 
   void sweep() {
     try {
-      const int opened = service->sweep_finished_weeks();
+      const int opened = writer.service->sweep_finished_weeks();
       if (opened > 0) log->info("week sweep opened {} breach(es)", opened);
     } catch (const std::exception& e) {
       log->error("week sweep failed: {}", e.what());
@@ -154,13 +160,20 @@ App::~App() { stop(); }
 void App::start() {
   Impl& m = *impl_;
   const Config& c = m.config;
-  m.store = store::Store::open(c.db);
   core::ServiceOptions so;
   so.utc_offset_minutes = c.utc_offset_minutes;
   so.max_batch_items = c.max_batch_items;
   so.public_url = c.public_url;
   so.notice_catch_up_days = c.notice_catch_up_days;
-  m.service = std::make_unique<core::Service>(*m.store, m.profiles, *m.clock, *m.ids, so);
+  api::AccessOptions ao;
+  ao.per_token_rps = c.per_token_rps;
+  ao.per_token_burst = c.per_token_burst;
+  ao.metrics_public = c.metrics_public;
+  ao.session_lifetime = std::chrono::minutes(c.session_minutes);
+  ao.secure_cookies = !c.tls_cert_file.empty();
+  m.token_rates = std::make_unique<api::TokenRates>(ao);
+  m.writer.store = store::Store::open(c.db);
+  m.build(m.writer, *m.ids, so, ao);
   delivery::DispatcherOptions dopt;
   dopt.attempt_timeout = std::chrono::milliseconds(c.delivery_timeout_ms);
   dopt.first_retry = std::chrono::milliseconds(c.delivery_first_retry_ms);
@@ -170,41 +183,28 @@ void App::start() {
   dopt.max_in_flight = c.delivery_max_in_flight;
   dopt.ca_file = c.delivery_ca_file;
   m.dispatcher = std::make_unique<delivery::Dispatcher>(
-      m.io, [this](std::function<void()> work) { asio::post(impl_->store_io, std::move(work)); }, *m.store, *m.clock,
-      dopt, m.log);
-  api::AccessOptions ao;
-  ao.per_token_rps = c.per_token_rps;
-  ao.per_token_burst = c.per_token_burst;
-  ao.metrics_public = c.metrics_public;
-  ao.session_lifetime = std::chrono::minutes(c.session_minutes);
-  ao.secure_cookies = !c.tls_cert_file.empty();
-  m.token_rates = std::make_unique<api::TokenRates>(ao);
-  m.access = std::make_unique<api::Access>(*m.store, *m.clock, ao, m.token_rates.get());
-  m.api = std::make_unique<api::Api>(
-      *m.service, *m.access, [&m] { return m.delivery_metrics(*m.store); }, &m.metrics);
-  m.log->info("store {} ready (schema version {})", c.db, m.store->schema_version());
-  if (const int rebuilt = m.service->refresh_rollups(); rebuilt > 0) {
+      m.io, [this](std::function<void()> work) { asio::post(impl_->store_io, std::move(work)); }, *m.writer.store,
+      *m.clock, dopt, m.log);
+  m.log->info("store {} ready (schema version {})", c.db, m.writer.store->schema_version());
+  if (const int rebuilt = m.writer.service->refresh_rollups(); rebuilt > 0) {
     m.log->info("rebuilt the load rollups of {} class(es) (new store or changed profiles)", rebuilt);
   }
-  if (c.demo) load_demo(*m.service, *m.log);
+  if (c.demo) load_demo(*m.writer.service, *m.log);
   m.sweep();
   m.publish_notices();  // catch up on what was due while the server was down
 
-  m.group = std::make_unique<GroupCommit>(m.store_io, m.store->db(), [&m](const http::Request& req) {
-    http::Response res = m.api->handle(req);
-    if (req.method != "GET") m.dispatcher->poke();  // a change may have written alerts
+  m.group = std::make_unique<GroupCommit>(m.store_io, m.writer.store->db(), [&m](const http::Request& req) {
+    http::Response res = m.writer.api->handle(req);
+    if (req.may_change()) m.dispatcher->poke();  // a change may have written alerts
     return res;
   });
   if (c.read_threads > 0 && c.db != ":memory:") {
     std::vector<http::RequestHandler> handlers;
     for (int i = 0; i < c.read_threads; ++i) {
-      auto r = std::make_unique<Impl::Reader>();
+      auto r = std::make_unique<Impl::Stack>();
       r->store = store::Store::open_reader(c.db);
-      r->service = std::make_unique<core::Service>(*r->store, m.profiles, *m.clock, m.no_ids, so);
-      r->access = std::make_unique<api::Access>(*r->store, *m.clock, ao, m.token_rates.get());
-      Impl::Reader& reader = *r;
-      r->api = std::make_unique<api::Api>(
-          *r->service, *r->access, [&m, &reader] { return m.delivery_metrics(*reader.store); }, &m.metrics);
+      m.build(*r, m.no_ids, so, ao);
+      Impl::Stack& reader = *r;
       handlers.push_back([&reader](const http::Request& req) {
         // One snapshot per request: everything it reads is of one commit.
         store::ReadSnapshot snapshot(reader.store->db());
@@ -229,8 +229,7 @@ void App::start() {
   m.server = std::make_unique<http::HttpServer>(
       m.io, ho,
       [&m](http::Work work) {
-        const std::string& method = work.request->method;
-        if (m.read_pool && (method == "GET" || method == "HEAD")) {
+        if (m.read_pool && !work.request->may_change()) {
           m.read_pool->post(std::move(work));
         } else {
           m.group->post(std::move(work));

@@ -5,12 +5,6 @@
 #include "http/codec.h"
 
 namespace hwload::app {
-namespace {
-
-bool reads_only(const http::Request& req) { return req.method == "GET" || req.method == "HEAD"; }
-
-}  // namespace
-
 void GroupCommit::post(http::Work work) {
   bool schedule = false;
   {
@@ -36,7 +30,7 @@ void GroupCommit::drain() {
   std::vector<http::Work*> writes;
   // Reads see only what is committed: they run first, outside the group.
   for (auto& job : jobs) {
-    if (reads_only(*job.request)) {
+    if (!job.request->may_change()) {
       job.reply(job.run(handler_));
     } else {
       writes.push_back(&job);

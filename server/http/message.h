@@ -27,6 +27,11 @@ struct Request {
   std::string request_id;
   std::string remote;  // peer address
   bool secure = false;  // arrived over TLS (the transport knows; no header is trusted for it)
+
+  // Whether it may change anything: every method but GET and HEAD. Such a request
+  // runs on the store thread, in one transaction with its audit record; the others
+  // only read.
+  bool may_change() const { return method != "GET" && method != "HEAD"; }
 };
 
 struct Response {
