@@ -607,11 +607,13 @@ void Service::write_alert(const SchoolContext& ctx, const pb::Breach& b, const c
                       std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
-void Service::reevaluate_school(const SchoolContext& ctx) {
-  for (const auto& klass : store_.classes(ctx.school.school_id(), 0)) {
+int Service::reevaluate_school(const SchoolContext& ctx) {
+  const auto classes = store_.classes(ctx.school.school_id(), 0);
+  for (const auto& klass : classes) {
     const auto dates = store_.record_dates(ctx.school.school_id(), klass.class_id());
     reevaluate(ctx, klass, std::set<Date>(dates.begin(), dates.end()));
   }
+  return static_cast<int>(classes.size());
 }
 
 int Service::refresh_rollups() {
@@ -623,8 +625,7 @@ int Service::refresh_rollups() {
   for (const auto& school : store_.schools_in_district("")) {
     auto ctx = load_school(school.school_id());
     if (!ctx.is_ok()) continue;  // a school naming a profile no longer configured: its reads say so
-    reevaluate_school(*ctx);
-    classes += static_cast<int>(store_.classes(school.school_id(), 0).size());
+    classes += reevaluate_school(*ctx);
   }
   store_.put_meta("rollups", want);
   tx.commit();

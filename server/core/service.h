@@ -176,7 +176,9 @@ class Service {
   // `opened`, when given, is increased by the number of breaches opened.
   Findings reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<analytics::Date>& dates,
                       int* opened = nullptr);
-  void reevaluate_school(const SchoolContext& ctx);
+  // Re-evaluates every class-date of the school with records or open breaches.
+  // Returns the number of classes.
+  int reevaluate_school(const SchoolContext& ctx);
   // Opens, updates and resolves the class's breaches on `date` (`open`: those open
   // on it before) to match `desired`. Returns the number of breaches it opened.
   int sync_breaches(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
