@@ -62,20 +62,21 @@ class RollupTest : public ::testing::Test {
     }
   }
 
+  static void expect_all_stored(const StatusOr<pb::BatchResult>& r) {
+    ASSERT_TRUE(r.is_ok()) << r.status().message();
+    for (const auto& item : r->items()) ASSERT_NE(item.status(), pb::REJECTED) << item.error().message();
+  }
+
   void post(std::vector<pb::Assignment> as) {
     pb::AssignmentBatch b;
     for (auto& a : as) *b.add_assignments() = std::move(a);
-    auto r = service_->post_assignments(b);
-    ASSERT_TRUE(r.is_ok()) << r.status().message();
-    for (const auto& item : r->items()) ASSERT_NE(item.status(), pb::REJECTED) << item.error().message();
+    expect_all_stored(service_->post_assignments(b));
   }
 
   void time(std::vector<pb::TimingReport> rs) {
     pb::TimingBatch b;
     for (auto& r : rs) *b.add_reports() = std::move(r);
-    auto r = service_->post_timings(b);
-    ASSERT_TRUE(r.is_ok()) << r.status().message();
-    for (const auto& item : r->items()) ASSERT_NE(item.status(), pb::REJECTED) << item.error().message();
+    expect_all_stored(service_->post_timings(b));
   }
 
   struct Reads {
