@@ -12,6 +12,7 @@
 #include "app/demo.h"
 #include "app/group_commit.h"
 #include "app/read_pool.h"
+#include "app/thread_name.h"
 #include "delivery/dispatcher.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -193,11 +194,9 @@ void App::start() {
   m.sweep();
   m.publish_notices();  // catch up on what was due while the server was down
 
-  m.group = std::make_unique<GroupCommit>(m.store_io, m.writer.store->db(), [&m](const http::Request& req) {
-    http::Response res = m.writer.api->handle(req);
-    if (req.may_change()) m.dispatcher->poke();  // a change may have written alerts
-    return res;
-  });
+  m.group = std::make_unique<GroupCommit>(
+      m.store_io, m.writer.store->db(), [&m](const http::Request& req) { return m.writer.api->handle(req); },
+      [&m] { m.dispatcher->poke(); });  // the group's changes may have written alerts
   if (c.read_threads > 0 && c.db != ":memory:") {
     std::vector<http::RequestHandler> handlers;
     for (int i = 0; i < c.read_threads; ++i) {
@@ -249,8 +248,16 @@ void App::start() {
   m.schedule_notices();
   m.dispatcher->start();
   m.store_guard.emplace(asio::make_work_guard(m.store_io));
-  m.store_thread = std::thread([&m] { m.store_io.run(); });
-  for (int i = 0; i < std::max(1, c.threads); ++i) m.io_threads.emplace_back([&m] { m.io.run(); });
+  m.store_thread = std::thread([&m] {
+    name_this_thread("hwload-store");
+    m.store_io.run();
+  });
+  for (int i = 0; i < std::max(1, c.threads); ++i) {
+    m.io_threads.emplace_back([&m, i] {
+      name_this_thread("hwload-io-" + std::to_string(i));
+      m.io.run();
+    });
+  }
 }
 
 uint16_t App::port() const { return impl_->server ? impl_->server->port() : 0; }

@@ -59,6 +59,7 @@ void GroupCommit::drain() {
   } catch (const store::StoreError&) {
     committed = false;
   }
+  if (committed && committed_) committed_();
   for (size_t i = 0; i < writes.size(); ++i) {
     if (committed) {
       writes[i]->reply(std::move(answers[i]));

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -18,9 +19,11 @@ namespace hwload::app {
 class GroupCommit {
  public:
   // Work runs on `store_io`'s thread, the only user of `db`, with `handler` (the
-  // API over `db`).
-  GroupCommit(boost::asio::io_context& store_io, store::Db& db, http::RequestHandler handler)
-      : store_io_(store_io), db_(db), handler_(std::move(handler)) {}
+  // API over `db`). `committed`, when given, runs on that thread after each group
+  // that committed changes, before its answers are sent.
+  GroupCommit(boost::asio::io_context& store_io, store::Db& db, http::RequestHandler handler,
+              std::function<void()> committed = {})
+      : store_io_(store_io), db_(db), handler_(std::move(handler)), committed_(std::move(committed)) {}
 
   // From any thread: queues the request; the store thread takes every queued one at
   // its next turn.
@@ -37,6 +40,7 @@ class GroupCommit {
   boost::asio::io_context& store_io_;
   store::Db& db_;
   http::RequestHandler handler_;
+  std::function<void()> committed_;
   mutable std::mutex mu_;
   std::vector<http::Work> queue_;
   bool scheduled_ = false;

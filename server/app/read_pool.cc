@@ -1,10 +1,17 @@
 #include "app/read_pool.h"
 
+#include "app/thread_name.h"
+
 namespace hwload::app {
 
 ReadPool::ReadPool(std::vector<http::RequestHandler> handlers) : handlers_(std::move(handlers)) {
   threads_.reserve(handlers_.size());
-  for (const auto& h : handlers_) threads_.emplace_back([this, &h] { run(h); });
+  for (std::size_t i = 0; i < handlers_.size(); ++i) {
+    threads_.emplace_back([this, i] {
+      name_this_thread("hwload-read-" + std::to_string(i));
+      run(handlers_[i]);
+    });
+  }
 }
 
 ReadPool::~ReadPool() { stop(); }
