@@ -99,54 +99,97 @@ void Db::exec(const std::string& sql) {
   }
 }
 
+void Db::run(const std::string& sql) {
+  Stmt& s = prepare(sql);
+  s.exec();
+  s.reset();
+}
+
+void Db::notice_other_commits() {
+  Stmt& s = prepare("PRAGMA data_version");
+  s.step();
+  const int64_t v = s.int64(0);
+  s.reset();
+  if (v != data_version_) {
+    data_version_ = v;
+    ++epoch_;
+  }
+}
+
 Transaction::Transaction(Db& db) : db_(db), nested_(db.in_transaction()) {
-  db_.exec(nested_ ? "SAVEPOINT tx" : "BEGIN IMMEDIATE");
+  if (nested_) {
+    db_.run("SAVEPOINT tx");
+    return;
+  }
+  db_.run("BEGIN IMMEDIATE");
+  try {
+    db_.notice_other_commits();
+  } catch (const StoreError&) {
+    db_.run("ROLLBACK");
+    throw;
+  }
 }
 
 Transaction::~Transaction() {
   if (done_) return;
+  db_.bump_epoch();  // what was read inside may have been undone
   try {
-    db_.exec(nested_ ? "ROLLBACK TO tx; RELEASE tx" : "ROLLBACK");
+    if (nested_) {
+      db_.run("ROLLBACK TO tx");
+      db_.run("RELEASE tx");
+    } else {
+      db_.run("ROLLBACK");
+    }
   } catch (const StoreError&) {
     // A failed COMMIT may already have rolled back; nothing more to undo.
   }
 }
 
 void Transaction::commit() {
-  db_.exec(nested_ ? "RELEASE tx" : "COMMIT");
+  db_.run(nested_ ? "RELEASE tx" : "COMMIT");
   done_ = true;
 }
 
 ReadSnapshot::ReadSnapshot(Db& db) : db_(db) {
   // A connection some failure left inside a transaction would refuse every later
   // BEGIN: end that one first.
-  if (db_.in_transaction()) db_.exec("ROLLBACK");
-  db_.exec("BEGIN DEFERRED");
+  if (db_.in_transaction()) {
+    db_.bump_epoch();
+    db_.run("ROLLBACK");
+  }
+  db_.run("BEGIN DEFERRED");
+  try {
+    db_.notice_other_commits();
+  } catch (const StoreError&) {
+    db_.run("ROLLBACK");
+    throw;
+  }
 }
 
 ReadSnapshot::~ReadSnapshot() {
   try {
-    db_.exec("ROLLBACK");
+    db_.run("ROLLBACK");
   } catch (const StoreError&) {
     // Nothing was written; a snapshot SQLite already ended needs no more.
   }
 }
 
-Savepoint::Savepoint(Db& db) : db_(db) { db_.exec("SAVEPOINT item"); }
+Savepoint::Savepoint(Db& db) : db_(db) { db_.run("SAVEPOINT item"); }
 
 Savepoint::~Savepoint() {
   if (!done_) rollback();
 }
 
 void Savepoint::release() {
-  db_.exec("RELEASE item");
+  db_.run("RELEASE item");
   done_ = true;
 }
 
 void Savepoint::rollback() {
+  db_.bump_epoch();
   try {
-    db_.exec("ROLLBACK TO item");
-    db_.exec("RELEASE item");
+    db_.run("ROLLBACK TO item");
+    db_.run("RELEASE item");
   } catch (const StoreError&) {
   }
   done_ = true;

@@ -72,15 +72,34 @@ class Db {
   // A cached prepared statement, reset and with bindings cleared. The reference is
   // valid until the next prepare() of the same SQL text.
   Stmt& prepare(const std::string& sql);
+  // Runs SQL text (any number of statements), parsed each time.
   void exec(const std::string& sql);
+  // Runs one statement, prepared once and cached: for the transaction statements
+  // every request runs.
+  void run(const std::string& sql);
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   sqlite3* handle() const { return db_; }
   bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
+  // Moves whenever rows this connection read before may no longer be what the file
+  // holds: a rollback (of a transaction or a savepoint), a change a cache above
+  // declares (bump_epoch), or another connection's commit, seen when a transaction
+  // or a snapshot begins. What a cache read inside a transaction stays true while
+  // the epoch stands.
+  uint64_t epoch() const { return epoch_; }
+  void bump_epoch() { ++epoch_; }
+
  private:
+  friend class Transaction;
+  friend class ReadSnapshot;
   explicit Db(sqlite3* db) : db_(db) {}
+  // Inside a transaction: bumps the epoch when another connection committed since
+  // the last look (PRAGMA data_version, which also starts a deferred snapshot).
+  void notice_other_commits();
   sqlite3* db_;
+  uint64_t epoch_ = 0;
+  int64_t data_version_ = -1;
   std::unordered_map<std::string, std::unique_ptr<Stmt>> cache_;
   std::unordered_map<std::string, sqlite3_stmt*> raw_;
 };

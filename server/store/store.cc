@@ -381,20 +381,42 @@ void Store::migrate() {
   tx.commit();
 }
 
+Store::Registry* Store::registry() {
+  // Bounded, for a province's worth of classes and tokens: past it, start again.
+  constexpr size_t kMaxRows = 100000;
+  if (!db_->in_transaction()) return nullptr;
+  if (registry_.epoch != db_->epoch() || registry_.size() > kMaxRows) {
+    registry_.schools.clear();
+    registry_.classes.clear();
+    registry_.calendars.clear();
+    registry_.tokens.clear();
+    registry_.epoch = db_->epoch();
+  }
+  return &registry_;
+}
+
 std::optional<pb::School> Store::school(const std::string& school_id) {
+  Registry* kept = registry();
+  if (kept) {
+    if (auto it = kept->schools.find(school_id); it != kept->schools.end()) return it->second;
+  }
   Stmt& s = db_->prepare("SELECT school_id, name, district, profile FROM schools WHERE school_id = ?");
   s.bind(1, school_id);
-  if (!s.step()) return std::nullopt;
-  pb::School out;
-  out.set_school_id(s.text(0));
-  out.set_name(s.text(1));
-  out.set_district(s.text(2));
-  out.set_profile(s.text(3));
+  std::optional<pb::School> out;
+  if (s.step()) {
+    out.emplace();
+    out->set_school_id(s.text(0));
+    out->set_name(s.text(1));
+    out->set_district(s.text(2));
+    out->set_profile(s.text(3));
+  }
   s.reset();
+  if (kept) kept->schools.emplace(school_id, out);
   return out;
 }
 
 void Store::put_school(const pb::School& school, const std::string& now) {
+  registry_changed();
   db_->prepare(
          "INSERT INTO schools(school_id, name, district, profile, updated_at) VALUES (?, ?, ?, ?, ?) "
          "ON CONFLICT(school_id) DO UPDATE SET name = excluded.name, district = excluded.district, "
@@ -424,21 +446,29 @@ std::vector<pb::School> Store::schools_in_district(const std::string& district) 
 }
 
 std::optional<pb::Class> Store::klass(const std::string& school_id, const std::string& class_id) {
+  Registry* kept = registry();
+  if (kept) {
+    if (auto it = kept->classes.find({school_id, class_id}); it != kept->classes.end()) return it->second;
+  }
   Stmt& s = db_->prepare(
       "SELECT school_id, class_id, grade, name, student_count FROM classes WHERE school_id = ? AND class_id = ?");
   s.bind(1, school_id).bind(2, class_id);
-  if (!s.step()) return std::nullopt;
-  pb::Class out;
-  out.set_school_id(s.text(0));
-  out.set_class_id(s.text(1));
-  out.set_grade(s.int32(2));
-  out.set_name(s.text(3));
-  out.set_student_count(s.int32(4));
+  std::optional<pb::Class> out;
+  if (s.step()) {
+    out.emplace();
+    out->set_school_id(s.text(0));
+    out->set_class_id(s.text(1));
+    out->set_grade(s.int32(2));
+    out->set_name(s.text(3));
+    out->set_student_count(s.int32(4));
+  }
   s.reset();
+  if (kept) kept->classes.emplace(std::make_pair(school_id, class_id), out);
   return out;
 }
 
 void Store::put_class(const pb::Class& c, const std::string& now) {
+  registry_changed();
   db_->prepare(
          "INSERT INTO classes(school_id, class_id, grade, name, student_count, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
          "ON CONFLICT(school_id, class_id) DO UPDATE SET grade = excluded.grade, name = excluded.name, "
@@ -475,6 +505,10 @@ std::vector<pb::Class> Store::classes(const std::string& school_id, int grade) {
 }
 
 pb::Calendar Store::calendar(const std::string& school_id) {
+  Registry* kept = registry();
+  if (kept) {
+    if (auto it = kept->calendars.find(school_id); it != kept->calendars.end()) return it->second;
+  }
   pb::Calendar out;
   out.set_school_id(school_id);
   {
@@ -490,10 +524,12 @@ pb::Calendar Store::calendar(const std::string& school_id) {
     d->set_date(s.text(0));
     d->set_day_kind(static_cast<pb::DayKind>(s.int32(1)));
   }
+  if (kept) kept->calendars.emplace(school_id, out);
   return out;
 }
 
 void Store::put_calendar(const pb::Calendar& c) {
+  registry_changed();
   db_->prepare(
          "INSERT INTO calendars(school_id, no_homework_weekday) VALUES (?, ?) "
          "ON CONFLICT(school_id) DO UPDATE SET no_homework_weekday = excluded.no_homework_weekday")
@@ -511,7 +547,8 @@ void Store::put_calendar(const pb::Calendar& c) {
 }
 
 std::optional<StoredAssignment> Store::assignment(const std::string& assignment_id) {
-  Stmt& s = db_->prepare(std::string("SELECT ") + kAssignmentColumns + " FROM assignments WHERE assignment_id = ?");
+  static const std::string kSql = std::string("SELECT ") + kAssignmentColumns + " FROM assignments WHERE assignment_id = ?";
+  Stmt& s = db_->prepare(kSql);
   s.bind(1, assignment_id);
   if (!s.step()) return std::nullopt;
   auto out = read_assignment(s);
@@ -1134,6 +1171,7 @@ TokenRecord read_token(const Stmt& s) {
 }  // namespace
 
 void Store::insert_token(const TokenRecord& t) {
+  registry_changed();
   std::string classes;
   for (const auto& c : t.classes) classes += (classes.empty() ? "" : ",") + c;
   db_->prepare("INSERT INTO tokens(" + std::string(kTokenColumns) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '')")
@@ -1150,11 +1188,18 @@ void Store::insert_token(const TokenRecord& t) {
 }
 
 std::optional<TokenRecord> Store::token(const std::string& token_id) {
-  Stmt& s = db_->prepare("SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE token_id = ?");
+  Registry* kept = registry();
+  if (kept) {
+    if (auto it = kept->tokens.find(token_id); it != kept->tokens.end()) return it->second;
+  }
+  static const std::string kSql = "SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE token_id = ?";
+  Stmt& s = db_->prepare(kSql);
   s.bind(1, token_id);
   if (!s.step()) return std::nullopt;
   TokenRecord out = read_token(s);
   s.reset();
+  // Unknown ids are not kept: anyone can make them up.
+  if (kept) kept->tokens.emplace(token_id, out);
   return out;
 }
 
@@ -1166,6 +1211,7 @@ std::vector<TokenRecord> Store::tokens() {
 }
 
 bool Store::revoke_token(const std::string& token_id, const std::string& now) {
+  registry_changed();
   db_->prepare("UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at = ''")
       .bind(1, now)
       .bind(2, token_id)

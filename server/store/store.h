@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "hwload/analytics/calendar.h"
@@ -241,7 +242,26 @@ class Store {
  private:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}
   void migrate();
+
+  // Schools, classes, calendars and tokens change rarely and nearly every request
+  // reads them. Rows read inside a transaction or snapshot are kept while the
+  // connection's epoch (Db::epoch) stands: a change to them through this Store, a
+  // rollback, or another connection's commit (a token revoked from the command
+  // line) clears them all. Outside a transaction nothing is kept.
+  struct Registry {
+    uint64_t epoch = 0;
+    std::unordered_map<std::string, std::optional<pb::School>> schools;
+    std::map<std::pair<std::string, std::string>, std::optional<pb::Class>> classes;
+    std::unordered_map<std::string, pb::Calendar> calendars;
+    std::unordered_map<std::string, TokenRecord> tokens;  // only tokens that exist
+    size_t size() const { return schools.size() + classes.size() + calendars.size() + tokens.size(); }
+  };
+  // The rows still valid, or nullptr outside a transaction.
+  Registry* registry();
+  void registry_changed() { db_->bump_epoch(); }
+
   std::unique_ptr<Db> db_;
+  Registry registry_;
 };
 
 }  // namespace hwload::store
