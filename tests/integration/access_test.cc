@@ -319,6 +319,25 @@ TEST_F(Access, BadCredentialsAre401InvalidTokenAndNeverEchoed) {
   EXPECT_EQ(op_->get_assignment("by-revoked").error().http_status, 404);
 }
 
+// The server keeps the tokens its writes used; a revocation from the command line
+// (another connection to the file) still takes effect from the next request on.
+TEST_F(Access, ATokenRevokedFromTheCommandLineStopsWritingAtOnce) {
+  const std::string token = ts_.issue_token("teacher", "", "s1", 0, {"c5"});
+  auto write = [&](const std::string& id) {
+    pb::AssignmentBatch b;
+    *b.add_assignments() = assignment(id, "c5", "2026-11-23", 10);
+    return send(*anon_, "POST", "/v1/assignments", json(b),
+                {{"Authorization", "Bearer " + token}, {"Content-Type", kJsonType}});
+  };
+  ASSERT_EQ(write("before-revoke").status, 200);
+  ASSERT_EQ(write("before-revoke-2").status, 200) << "a second write, with the token already known";
+  revoke(ts_, token);
+  EXPECT_EQ(write("after-revoke").status, 401);
+  EXPECT_EQ(op_->get_assignment("after-revoke").error().http_status, 404);
+  EXPECT_TRUE(op_->get_assignment("before-revoke-2").ok());
+  EXPECT_EQ(send(*ts_.client_with(token), "GET", "/v1/schools/s1").status, 401);
+}
+
 TEST_F(Access, PublicRoutesStayOpenWithoutAToken) {
   EXPECT_EQ(send(*anon_, "GET", "/healthz").status, 200);
   EXPECT_EQ(send(*anon_, "GET", "/v1/schools/s1/notices").status, 200);

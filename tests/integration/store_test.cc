@@ -58,6 +58,104 @@ TEST(Store, TransactionRollsBackUnlessCommitted) {
   EXPECT_TRUE(store->school("s1").has_value());
 }
 
+pb::School school_in(const std::string& id, const std::string& district) {
+  pb::School school;
+  school.set_school_id(id);
+  school.set_name("n");
+  school.set_district(district);
+  school.set_profile("national");
+  return school;
+}
+
+std::string district_of(store::Store& store, const std::string& id) {
+  auto s = store.school(id);
+  return s ? s->district() : "(none)";
+}
+
+// The rows the store keeps inside transactions (schools, classes, calendars,
+// tokens) are never staler than the file: another connection's commit is seen by
+// the next transaction or snapshot.
+TEST(Store, KeptRowsFollowAnotherConnectionsCommits) {
+  TempDir dir;
+  const std::string path = (dir.path() / "s.db").string();
+  auto writer = store::Store::open(path);
+  auto other = store::Store::open(path);  // another process: the token command, say
+  auto reader = store::Store::open_reader(path);
+  writer->put_school(school_in("s1", "d1"), "t");
+  store::TokenRecord token;
+  token.token_id = "0123456789abcdef";
+  token.secret_hash = std::string(32, 'x');
+  token.role = "operator";
+  token.created_at = "t";
+  writer->insert_token(token);
+
+  {
+    store::Transaction tx(writer->db());
+    EXPECT_EQ(district_of(*writer, "s1"), "d1");
+    EXPECT_EQ(writer->token(token.token_id)->revoked_at, "");
+    tx.commit();
+  }
+  {
+    store::ReadSnapshot snap(reader->db());
+    EXPECT_EQ(district_of(*reader, "s1"), "d1");
+    EXPECT_EQ(reader->token(token.token_id)->revoked_at, "");
+  }
+  other->put_school(school_in("s1", "d2"), "t");
+  ASSERT_TRUE(other->revoke_token(token.token_id, "2026-11-24T00:00:00.000Z"));
+  {
+    store::Transaction tx(writer->db());
+    EXPECT_EQ(district_of(*writer, "s1"), "d2");
+    EXPECT_EQ(writer->token(token.token_id)->revoked_at, "2026-11-24T00:00:00.000Z");
+    tx.commit();
+  }
+  {
+    store::ReadSnapshot snap(reader->db());
+    EXPECT_EQ(district_of(*reader, "s1"), "d2");
+    EXPECT_EQ(reader->token(token.token_id)->revoked_at, "2026-11-24T00:00:00.000Z");
+  }
+}
+
+// What a rolled-back transaction or savepoint wrote is not kept, even when it was
+// read back before the rollback.
+TEST(Store, KeptRowsDoNotOutliveARollback) {
+  TempDir dir;
+  auto store = store::Store::open((dir.path() / "s.db").string());
+  store->put_school(school_in("s1", "d1"), "t");
+  {
+    store::Transaction tx(store->db());
+    store->put_school(school_in("s1", "changed"), "t");
+    store->put_school(school_in("s2", "d1"), "t");
+    EXPECT_EQ(district_of(*store, "s1"), "changed");
+    EXPECT_EQ(district_of(*store, "s2"), "d1");
+  }  // rolled back
+  {
+    store::Transaction tx(store->db());
+    EXPECT_EQ(district_of(*store, "s1"), "d1");
+    EXPECT_EQ(district_of(*store, "s2"), "(none)");
+    {
+      store::Savepoint item(store->db());
+      store->put_school(school_in("s2", "d1"), "t");
+      EXPECT_EQ(district_of(*store, "s2"), "d1");
+      item.rollback();
+    }
+    EXPECT_EQ(district_of(*store, "s2"), "(none)");
+    {
+      store::Transaction inner(store->db());  // a SAVEPOINT inside the outer one
+      pb::Class c;
+      c.set_school_id("s1");
+      c.set_class_id("c1");
+      c.set_grade(5);
+      c.set_name("c1");
+      c.set_student_count(40);
+      store->put_class(c, "t");
+      EXPECT_EQ(store->klass("s1", "c1")->grade(), 5);
+    }
+    EXPECT_FALSE(store->klass("s1", "c1").has_value());
+    tx.commit();
+  }
+  EXPECT_EQ(district_of(*store, "s2"), "(none)");
+}
+
 TEST(Store, AnUnwritableFileIsAnErrorNotACrash) {
   EXPECT_THROW(store::Store::open("/nonexistent-dir/x/y.db"), store::StoreError);
 }
