@@ -12,9 +12,10 @@
 #include "app/demo.h"
 #include "app/group_commit.h"
 #include "app/read_pool.h"
-#include "app/thread_name.h"
+#include "hwload/thread_name.h"
 #include "delivery/dispatcher.h"
 #include "http/server.h"
+#include "store/checkpointer.h"
 #include "store/store.h"
 
 namespace hwload::app {
@@ -47,6 +48,8 @@ struct App::Impl {
     std::unique_ptr<api::Api> api;
   };
   Stack writer;
+  // Copies the writer's WAL back into the file on its own thread (file stores only).
+  std::unique_ptr<store::Checkpointer> checkpointer;
   std::vector<std::unique_ptr<Stack>> readers;
   std::unique_ptr<ReadPool> read_pool;
 
@@ -133,6 +136,15 @@ struct App::Impl {
          static_cast<double>(g.requests));
     line("hwload_group_commit_largest", "gauge", "The most requests one group has held.",
          static_cast<double>(g.largest));
+    if (checkpointer) {
+      const auto k = checkpointer->counters();
+      line("hwload_wal_checkpoints_total", "counter", "WAL checkpoints run by the background thread.",
+           static_cast<double>(k.background));
+      line("hwload_wal_catch_up_checkpoints_total", "counter",
+           "WAL checkpoints a commit ran so that the log could start over.", static_cast<double>(k.caught_up));
+      line("hwload_wal_checkpoint_failures_total", "counter", "WAL checkpoints that failed (retried later).",
+           static_cast<double>(k.failed));
+    }
     return out;
   }
 
@@ -197,6 +209,9 @@ void App::start() {
   m.group = std::make_unique<GroupCommit>(
       m.store_io, m.writer.store->db(), [&m](const http::Request& req) { return m.writer.api->handle(req); },
       [&m] { m.dispatcher->poke(); });  // the group's changes may have written alerts
+  if (c.db != ":memory:") {
+    m.checkpointer = std::make_unique<store::Checkpointer>(c.db, m.writer.store->db(), store::Checkpointer::Options{});
+  }
   if (c.read_threads > 0 && c.db != ":memory:") {
     std::vector<http::RequestHandler> handlers;
     for (int i = 0; i < c.read_threads; ++i) {

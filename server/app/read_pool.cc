@@ -1,6 +1,6 @@
 #include "app/read_pool.h"
 
-#include "app/thread_name.h"
+#include "hwload/thread_name.h"
 
 namespace hwload::app {
 

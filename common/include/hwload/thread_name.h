@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace hwload::app {
+namespace hwload {
 
 // Names the calling thread for top -H, perf and /proc/PID/task/*/comm
 // (at most 15 characters are kept).
@@ -12,4 +12,4 @@ inline void name_this_thread(const std::string& name) {
   pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
 }
 
-}  // namespace hwload::app
+}  // namespace hwload
