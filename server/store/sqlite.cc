@@ -105,6 +105,16 @@ void Db::run(const std::string& sql) {
   s.reset();
 }
 
+void Db::begin(const std::string& sql) {
+  run(sql);
+  try {
+    notice_other_commits();
+  } catch (const StoreError&) {
+    run("ROLLBACK");
+    throw;
+  }
+}
+
 void Db::notice_other_commits() {
   Stmt& s = prepare("PRAGMA data_version");
   s.step();
@@ -121,13 +131,7 @@ Transaction::Transaction(Db& db) : db_(db), nested_(db.in_transaction()) {
     db_.run("SAVEPOINT tx");
     return;
   }
-  db_.run("BEGIN IMMEDIATE");
-  try {
-    db_.notice_other_commits();
-  } catch (const StoreError&) {
-    db_.run("ROLLBACK");
-    throw;
-  }
+  db_.begin("BEGIN IMMEDIATE");
 }
 
 Transaction::~Transaction() {
@@ -157,13 +161,7 @@ ReadSnapshot::ReadSnapshot(Db& db) : db_(db) {
     db_.bump_epoch();
     db_.run("ROLLBACK");
   }
-  db_.run("BEGIN DEFERRED");
-  try {
-    db_.notice_other_commits();
-  } catch (const StoreError&) {
-    db_.run("ROLLBACK");
-    throw;
-  }
+  db_.begin("BEGIN DEFERRED");
 }
 
 ReadSnapshot::~ReadSnapshot() {

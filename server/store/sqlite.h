@@ -94,6 +94,9 @@ class Db {
   friend class Transaction;
   friend class ReadSnapshot;
   explicit Db(sqlite3* db) : db_(db) {}
+  // Runs a BEGIN, then looks for other connections' commits (rolled back if that
+  // look fails).
+  void begin(const std::string& sql);
   // Inside a transaction: bumps the epoch when another connection committed since
   // the last look (PRAGMA data_version, which also starts a deferred snapshot).
   void notice_other_commits();
