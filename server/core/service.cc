@@ -273,6 +273,12 @@ pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched, con
   if (!class_of(lookups, a.school_id(), a.class_id())) {
     return rejected(id, unknown_class(a.school_id(), a.class_id()));
   }
+  // A new id, the usual case, is stored by the insert itself, in one look at the
+  // index; only an id already taken is read back and compared.
+  if (store_.insert_assignment(a, now())) {
+    touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
+    return item(id, pb::CREATED);
+  }
   if (auto existing = store_.assignment(id)) {
     if (gate) {
       // An id already used by a class outside the caller's scope: refused for the
@@ -291,9 +297,7 @@ pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched, con
     return rejected(
         id, Status::conflict("assignment_id " + id + " already names a different assignment; edits go through PUT"));
   }
-  store_.insert_assignment(a, now());
-  touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
-  return item(id, pb::CREATED);
+  throw store::StoreError(0, "assignment " + id + " is neither new nor stored");
 }
 
 StatusOr<pb::BatchResult> Service::post_assignments(const pb::AssignmentBatch& batch, const ItemGate& gate) {

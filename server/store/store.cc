@@ -556,14 +556,16 @@ std::optional<StoredAssignment> Store::assignment(const std::string& assignment_
   return out;
 }
 
-void Store::insert_assignment(const pb::Assignment& a, const std::string& now) {
+bool Store::insert_assignment(const pb::Assignment& a, const std::string& now) {
   Stmt& s = db_->prepare(
       "INSERT INTO assignments(assignment_id, school_id, class_id, teacher_id, subject, assigned_date, type, tier, "
       "estimated_minutes, title, content, requires_parent_grading, assigned_to_parents, requires_self_grading, "
       "punitive, repetitive, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17) "
+      "ON CONFLICT(assignment_id) DO NOTHING");
   bind_assignment(s, a);
   s.bind(17, now).exec();
+  return db_->changes() > 0;
 }
 
 void Store::update_assignment(const pb::Assignment& a, const std::string& now) {

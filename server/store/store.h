@@ -107,7 +107,8 @@ class Store {
 
   // Assignments.
   std::optional<StoredAssignment> assignment(const std::string& assignment_id);
-  void insert_assignment(const pb::Assignment& a, const std::string& now);
+  // False, storing nothing, when the id is taken already.
+  bool insert_assignment(const pb::Assignment& a, const std::string& now);
   void update_assignment(const pb::Assignment& a, const std::string& now);
   void withdraw_assignment(const std::string& assignment_id, const std::string& now);
   // Distinct dates with any record for the class (for re-evaluating after a change
