@@ -251,14 +251,6 @@ const StatusOr<Service::SchoolContext>& Service::school_of(Lookups& lookups, con
   return it->second;
 }
 
-const std::optional<pb::Class>& Service::class_of(Lookups& lookups, const std::string& school_id,
-                                                  const std::string& class_id) {
-  const auto key = std::make_pair(school_id, class_id);
-  auto it = lookups.classes.find(key);
-  if (it == lookups.classes.end()) it = lookups.classes.emplace(key, store_.klass(school_id, class_id)).first;
-  return it->second;
-}
-
 pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched, const ItemGate& gate, Lookups& lookups) {
   const std::string id = a.assignment_id();
   if (Status st = validate_assignment(a); !st.is_ok()) return rejected(id, st);
@@ -270,7 +262,7 @@ pb::ItemResult Service::apply_assignment(pb::Assignment a, Touched& touched, con
       !school.is_ok() && school.status().code() == Code::kNotFound) {
     return rejected(id, unknown_school(a.school_id()));
   }
-  if (!class_of(lookups, a.school_id(), a.class_id())) {
+  if (!store_.klass(a.school_id(), a.class_id())) {
     return rejected(id, unknown_class(a.school_id(), a.class_id()));
   }
   // A new id, the usual case, is stored by the insert itself, in one look at the
@@ -372,8 +364,7 @@ Status Service::withdraw_assignment(const std::string& assignment_id) {
   return {};
 }
 
-pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& touched, const ItemGate& gate,
-                                     Lookups& lookups) {
+pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& touched, const ItemGate& gate) {
   const std::string& id = report.assignment_id();
   if (Status st = validate_timing_report(report); !st.is_ok()) return rejected(id, st);
   auto stored = store_.assignment(id);
@@ -405,7 +396,7 @@ pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& to
     }
     changes.push_back(&st);
   }
-  if (const auto& klass = class_of(lookups, a.school_id(), a.class_id());
+  if (const auto klass = store_.klass(a.school_id(), a.class_id());
       klass && klass->student_count() > 0 && reported > static_cast<size_t>(klass->student_count())) {
     return rejected(id, Status::invalid("students", "class " + a.class_id() + " has " +
                                                         std::to_string(klass->student_count()) +
@@ -430,7 +421,7 @@ StatusOr<pb::BatchResult> Service::post_timings(const pb::TimingBatch& batch, co
   Lookups lookups;
   pb::BatchResult result =
       apply_items(store_.db(), "reports", batch.reports(), touched,
-                  [&](const pb::TimingReport& r, Touched& t) { return apply_timing(r, t, gate, lookups); });
+                  [&](const pb::TimingReport& r, Touched& t) { return apply_timing(r, t, gate); });
   for (auto& w : reevaluate_touched(touched, lookups)) *result.add_warnings() = std::move(w);
   if (!batch.validate_only()) tx.commit();
   return result;
@@ -442,7 +433,7 @@ std::vector<pb::Warning> Service::reevaluate_touched(const Touched& touched, Loo
     const auto& [school_id, class_id] = key;
     const auto& ctx = school_of(lookups, school_id);
     if (!ctx.is_ok()) continue;
-    const auto& klass = class_of(lookups, school_id, class_id);
+    const auto klass = store_.klass(school_id, class_id);
     if (!klass) continue;
     for (const auto& [date, findings] : reevaluate(*ctx, *klass, dates)) {
       for (const auto& f : findings) {

@@ -154,22 +154,20 @@ class Service {
   std::string now() const;
   analytics::Date today() const;
 
-  // Schools (with calendar and profile) and classes, read once per call: a batch of
-  // records does not change them.
+  // Schools with their calendar and profile, made once per call: a batch of records
+  // does not change them. (Classes need no such map: the store keeps the rows it read
+  // in the transaction.)
   struct Lookups {
     std::map<std::string, StatusOr<SchoolContext>> schools;
-    std::map<std::pair<std::string, std::string>, std::optional<pb::Class>> classes;
   };
   const StatusOr<SchoolContext>& school_of(Lookups& lookups, const std::string& school_id);
-  const std::optional<pb::Class>& class_of(Lookups& lookups, const std::string& school_id,
-                                           const std::string& class_id);
 
   pb::ItemResult apply_assignment(pb::Assignment a,
                                   std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched,
                                   const ItemGate& gate, Lookups& lookups);
   pb::ItemResult apply_timing(const pb::TimingReport& report,
                               std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched,
-                              const ItemGate& gate, Lookups& lookups);
+                              const ItemGate& gate);
   // Re-evaluates every rule for the class on `dates` and the dates that depend on
   // them (the week's last school day, REPEATED's window); opens and resolves
   // breaches and writes their alerts. Returns the findings on `dates`.
