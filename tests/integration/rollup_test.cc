@@ -83,6 +83,15 @@ class RollupTest : public ::testing::Test {
     std::vector<pb::ClassLoad> loads;
     pb::Compliance compliance, grade8;  // the district's, and its grade 8's
   };
+  // The district's compliance over the whole range the tests write in.
+  static core::ComplianceQuery term_in_d1() {
+    core::ComplianceQuery q;
+    q.district = "d1";
+    q.from = kFrom;
+    q.to = kTo;
+    return q;
+  }
+
   Reads read() {
     Reads out;
     for (const char* c : {"c4", "c1", "c8"}) {
@@ -90,10 +99,7 @@ class RollupTest : public ::testing::Test {
       EXPECT_TRUE(l.is_ok()) << l.status().message();
       if (l.is_ok()) out.loads.push_back(*l);
     }
-    core::ComplianceQuery q;
-    q.district = "d1";
-    q.from = kFrom;
-    q.to = kTo;
+    core::ComplianceQuery q = term_in_d1();
     auto c = service_->compliance(q);
     EXPECT_TRUE(c.is_ok()) << c.status().message();
     if (c.is_ok()) out.compliance = *c;
@@ -266,10 +272,7 @@ TEST_F(RollupTest, ComplianceOverASchoolWhoseProfileIsGoneIsAnErrorNotAnEmptySch
   analytics::ProfileSet without;
   core::Service restarted(*store_, without, clock_, ids_);
   restarted.refresh_rollups();
-  core::ComplianceQuery q;
-  q.district = "d1";
-  q.from = kFrom;
-  q.to = kTo;
+  const core::ComplianceQuery q = term_in_d1();
   auto c = restarted.compliance(q);
   ASSERT_FALSE(c.is_ok());
   EXPECT_NE(c.status().message().find("custom"), std::string::npos) << c.status().message();
@@ -291,10 +294,7 @@ TEST_F(RollupTest, ChangedProfilesAtARestartRebuildTheRollupsWithTheNewCaps) {
   auto load = restarted.class_load("s1", "c4", kFrom, kTo);
   ASSERT_TRUE(load.is_ok());
   EXPECT_EQ(day(*load, "2026-11-17").cap_minutes(), 45);
-  core::ComplianceQuery q;
-  q.district = "d1";
-  q.from = kFrom;
-  q.to = kTo;
+  const core::ComplianceQuery q = term_in_d1();
   auto c = restarted.compliance(q);
   ASSERT_TRUE(c.is_ok());
   EXPECT_EQ(c->student_days(), 40);
