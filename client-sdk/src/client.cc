@@ -127,26 +127,12 @@ std::string ApiError::to_string() const {
 }
 
 Client::Client(ClientOptions options) : options_(std::move(options)), conn_(std::make_unique<Connection>()) {
-  std::string url = options_.base_url;
   Connection& c = *conn_;
-  if (url.rfind("https://", 0) == 0) {
-    c.tls = true;
-    url = url.substr(8);
-  } else if (url.rfind("http://", 0) == 0) {
-    url = url.substr(7);
-  } else if (url.find("://") != std::string::npos) {
-    c.setup_error = "unsupported URL scheme in " + options_.base_url + " (use http:// or https://)";
-  }
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  const auto colon = url.rfind(':');
-  if (colon == std::string::npos || url.back() == ']') {  // no port (an IPv6 literal has colons)
-    host_ = url;
-    port_ = c.tls ? "443" : "80";
-  } else {
-    host_ = url.substr(0, colon);
-    port_ = url.substr(colon + 1);
-  }
-  if (host_.size() > 2 && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
+  const wire::Endpoint at = wire::parse_base_url(options_.base_url);
+  c.tls = at.tls;
+  c.setup_error = at.error;
+  host_ = at.host;
+  port_ = at.port;
   if (c.tls) {
     c.tls_context.emplace(ssl::context::tls_client);
     c.tls_context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
@@ -296,26 +282,76 @@ Result<RawResponse> Client::send_raw(const std::string& method, const std::strin
   return exchange(method, target, body, headers);
 }
 
+namespace wire {
+
+Endpoint parse_base_url(const std::string& base_url) {
+  Endpoint at;
+  std::string url = base_url;
+  if (url.rfind("https://", 0) == 0) {
+    at.tls = true;
+    url = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    url = url.substr(7);
+  } else if (url.find("://") != std::string::npos) {
+    at.error = "unsupported URL scheme in " + base_url + " (use http:// or https://)";
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  const auto colon = url.rfind(':');
+  if (colon == std::string::npos || url.back() == ']') {  // no port (an IPv6 literal has colons)
+    at.host = url;
+    at.port = at.tls ? "443" : "80";
+  } else {
+    at.host = url.substr(0, colon);
+    at.port = url.substr(colon + 1);
+  }
+  if (at.host.size() > 2 && at.host.front() == '[') at.host = at.host.substr(1, at.host.size() - 2);
+  return at;
+}
+
+Request request(std::string method, std::string target, const google::protobuf::Message* body, Encoding encoding) {
+  Request r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  const bool pbuf = encoding == Encoding::kProtobuf;
+  r.headers["Accept"] = pbuf ? kProtobufType : kJsonType;
+  if (body) {
+    r.headers["Content-Type"] = pbuf ? kProtobufType : kJsonType;
+    if (pbuf) {
+      body->SerializeToString(&r.body);
+    } else {
+      (void)google::protobuf::util::MessageToJsonString(*body, &r.body);
+    }
+  }
+  return r;
+}
+
+std::optional<ApiError> decode(const RawResponse& raw, google::protobuf::Message* out) {
+  if (raw.status < 200 || raw.status >= 300) return error_of(raw);
+  if (out && !raw.body.empty() && !parse_body(raw, *out)) {
+    ApiError e;
+    e.http_status = raw.status;
+    e.error.set_code("BAD_RESPONSE");
+    e.error.set_message("cannot decode the server's " + out->GetTypeName());
+    return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace wire
+
 template <typename Resp>
 Result<Resp> Client::call(const std::string& method, const std::string& target, const google::protobuf::Message* body,
                           bool retry) {
-  std::map<std::string, std::string> headers;
-  std::string payload;
-  const bool pbuf = options_.encoding == Encoding::kProtobuf;
-  headers["Accept"] = pbuf ? kProtobufType : kJsonType;
-  if (body) {
-    headers["Content-Type"] = pbuf ? kProtobufType : kJsonType;
-    if (pbuf) {
-      body->SerializeToString(&payload);
-    } else {
-      (void)google::protobuf::util::MessageToJsonString(*body, &payload);
-    }
-  }
+  return call<Resp>(wire::request(method, target, body, options_.encoding), retry);
+}
+
+template <typename Resp>
+Result<Resp> Client::call(const wire::Request& req, bool retry) {
   const int attempts = retry ? std::max(1, options_.max_attempts) : 1;
   auto backoff = options_.first_backoff;
   std::minstd_rand jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
-    auto raw = exchange(method, target, payload, headers);
+    auto raw = exchange(req.method, req.target, req.body, req.headers);
     const bool transient =
         raw.ok() ? raw->status == 503 || raw->status == 429 : raw.error().error.code() == kTransientCode;
     if (transient && attempt < attempts) {
@@ -331,18 +367,12 @@ Result<Resp> Client::call(const std::string& method, const std::string& target, 
       continue;
     }
     if (!raw.ok()) return raw.error();
-    if (raw->status < 200 || raw->status >= 300) return error_of(*raw);
     if constexpr (std::is_same_v<Resp, Empty>) {
+      if (auto e = wire::decode(*raw, nullptr)) return *e;
       return Empty{};
     } else {
       Resp msg;
-      if (!raw->body.empty() && !parse_body(*raw, msg)) {
-        ApiError e;
-        e.http_status = raw->status;
-        e.error.set_code("BAD_RESPONSE");
-        e.error.set_message("cannot decode the server's " + msg.GetTypeName());
-        return e;
-      }
+      if (auto e = wire::decode(*raw, &msg)) return *e;
       return msg;
     }
   }
@@ -362,6 +392,22 @@ std::string query(std::initializer_list<std::pair<const char*, std::string>> par
 }
 std::string num(int v) { return v ? std::to_string(v) : std::string(); }
 }  // namespace
+
+namespace wire {
+Request post_assignments(const pb::AssignmentBatch& batch, Encoding encoding) {
+  return request("POST", "/v1/assignments", &batch, encoding);
+}
+Request post_timings(const pb::TimingBatch& batch, Encoding encoding) {
+  return request("POST", "/v1/timings", &batch, encoding);
+}
+Request class_load(const std::string& school_id, const std::string& class_id, const std::string& from,
+                   const std::string& to, Encoding encoding) {
+  return request("GET",
+                 "/v1/schools/" + Client::escape(school_id) + "/classes/" + Client::escape(class_id) + "/load" +
+                     query({{"from", from}, {"to", to}}),
+                 nullptr, encoding);
+}
+}  // namespace wire
 
 Result<pb::School> Client::put_school(const pb::School& s) {
   return call<pb::School>("PUT", "/v1/schools/" + escape(s.school_id()), &s, true);
@@ -383,7 +429,7 @@ Result<pb::Calendar> Client::get_calendar(const std::string& school_id) {
   return call<pb::Calendar>("GET", "/v1/schools/" + escape(school_id) + "/calendar", nullptr, true);
 }
 Result<pb::BatchResult> Client::post_assignments(const pb::AssignmentBatch& b) {
-  return call<pb::BatchResult>("POST", "/v1/assignments", &b, true);
+  return call<pb::BatchResult>(wire::post_assignments(b, options_.encoding), true);
 }
 Result<pb::BatchResult> Client::put_assignment(const pb::Assignment& a) {
   return call<pb::BatchResult>("PUT", "/v1/assignments/" + escape(a.assignment_id()), &a, true);
@@ -395,13 +441,11 @@ Result<Empty> Client::withdraw_assignment(const std::string& id) {
   return call<Empty>("DELETE", "/v1/assignments/" + escape(id), nullptr, true);
 }
 Result<pb::BatchResult> Client::post_timings(const pb::TimingBatch& b) {
-  return call<pb::BatchResult>("POST", "/v1/timings", &b, true);
+  return call<pb::BatchResult>(wire::post_timings(b, options_.encoding), true);
 }
 Result<pb::ClassLoad> Client::class_load(const std::string& s, const std::string& c, const std::string& from,
                                          const std::string& to) {
-  return call<pb::ClassLoad>(
-      "GET", "/v1/schools/" + escape(s) + "/classes/" + escape(c) + "/load" + query({{"from", from}, {"to", to}}),
-      nullptr, true);
+  return call<pb::ClassLoad>(wire::class_load(s, c, from, to, options_.encoding), true);
 }
 Result<pb::GradeWeek> Client::grade_week(const std::string& s, int grade, const std::string& week) {
   return call<pb::GradeWeek>(

@@ -45,13 +45,21 @@
 
 #include "hwload/analytics/calendar.h"
 #include "hwload/client/client.h"
+#include "load.h"
 
 namespace {
 
 namespace pb = ::hwload::v1;
-using Clock = std::chrono::steady_clock;
+using hwload::bench::Clock;
+using hwload::bench::Exchange;
+using hwload::bench::fail;
+using hwload::bench::LoadOptions;
+using hwload::bench::run_load;
+using hwload::bench::Tally;
 using hwload::client::Client;
 using hwload::client::ClientOptions;
+using hwload::client::RawResponse;
+namespace wire = hwload::client::wire;
 
 struct Options {
   std::string server = "http://127.0.0.1:8080";
@@ -59,6 +67,7 @@ struct Options {
   std::string ca_file;
   std::string mode = "assign";
   int connections = 64;
+  int client_threads = 1;  // assign, timings, mixed: threads driving the connections
   double seconds = 10;
   int schools = 4;
   int classes_per_grade = 4;
@@ -144,18 +153,6 @@ std::unique_ptr<Client> connect(const Options& o) {
   return std::make_unique<Client>(c);
 }
 
-struct Tally {
-  std::vector<int64_t> latency_ns;
-  int64_t requests = 0, failed = 0, records = 0;
-  std::vector<std::string> acked;  // assignment ids acknowledged (stored)
-  std::string first_error;
-};
-
-void fail(Tally& t, const std::string& what) {
-  ++t.failed;
-  if (t.first_error.empty()) t.first_error = what;
-}
-
 // Registers the synthetic schools and classes (idempotent).
 bool set_up(const Options& o, const std::vector<SyntheticClass>& classes) {
   auto c = connect(o);
@@ -214,67 +211,80 @@ struct Shared {
   const std::vector<std::string>* days;
   const std::vector<pb::Assignment>* pool;
   std::string run;
-  Clock::time_point stop_at;
   std::atomic<size_t> next_pool{0};
+  struct PerConnection {
+    std::mt19937_64 rng;
+    int64_t n = 0;
+  };
+  std::vector<PerConnection> connections;  // each touched only by its own connection
 };
 
-void worker(Shared& sh, int index, Tally& t) {
+// The next request of connection `index` in the mode's mix, and how to count its
+// answer; nullopt once the timings pool is used up.
+std::optional<Exchange> next_exchange(Shared& sh, int index) {
   const Options& o = *sh.options;
-  auto c = connect(o);
-  std::mt19937_64 rng(1000 + static_cast<uint64_t>(index));
-  int64_t n = 0;
-  while (Clock::now() < sh.stop_at) {
-    const auto start = Clock::now();
-    bool ok = false;
-    const bool write = o.mode != "mixed" || rng() % 5 == 0;  // mixed: 1 write in 5
-    if (o.mode == "timings") {
-      size_t i = sh.next_pool.fetch_add(1);
-      if (i >= sh.pool->size()) {
-        if (!o.baseline) break;  // every pool assignment has its report
-        i %= sh.pool->size();    // a baseline stores nothing: the same bodies will do
-      }
-      const auto& a = (*sh.pool)[i];
-      pb::TimingBatch batch;
-      *batch.add_reports() = make_report(a.assignment_id(), a.estimated_minutes(), rng);
-      auto r = c->post_timings(batch);
-      if (!r) {
-        fail(t, r.error().to_string());
-      } else if (o.baseline || (r->items_size() == 1 && r->items(0).status() != pb::REJECTED)) {
-        ok = true;
-        t.records += 40;
-        t.acked.push_back(a.assignment_id());
-      } else {
-        fail(t, r->items_size() ? r->items(0).error().message() : "no item in the answer");
-      }
-    } else if (write) {
-      const auto& k = (*sh.classes)[rng() % sh.classes->size()];
-      const std::string id = sh.run + "-" + std::to_string(index) + "-" + std::to_string(n++);
-      pb::AssignmentBatch batch;
-      *batch.add_assignments() = make_assignment(id, k, (*sh.days)[rng() % sh.days->size()], rng);
-      auto r = c->post_assignments(batch);
-      if (!r) {
-        fail(t, r.error().to_string());
-      } else if (o.baseline || (r->items_size() == 1 && r->items(0).status() == pb::CREATED)) {
-        ok = true;
-        t.records += 1;
-        if (!o.baseline) t.acked.push_back(id);
-      } else {
-        fail(t, r->items_size() ? r->items(0).error().message() : "no item in the answer");
-      }
-    } else {
-      // A teacher's (or leader's) look at one class's week.
-      const auto& k = (*sh.classes)[rng() % sh.classes->size()];
-      const size_t d = rng() % (sh.days->size() - 5);
-      auto r = c->class_load(k.school_id, k.class_id, (*sh.days)[d], (*sh.days)[d + 4]);
-      if (r) {
-        ok = true;
-      } else {
-        fail(t, r.error().to_string());
-      }
+  auto& [rng, n] = sh.connections[static_cast<size_t>(index)];
+  const auto encoding = hwload::client::Encoding::kProtobuf;
+  const bool write = o.mode != "mixed" || rng() % 5 == 0;  // mixed: 1 write in 5
+  const bool baseline = o.baseline;
+  if (o.mode == "timings") {
+    size_t i = sh.next_pool.fetch_add(1);
+    if (i >= sh.pool->size()) {
+      if (!baseline) return std::nullopt;  // every pool assignment has its report
+      i %= sh.pool->size();                // a baseline stores nothing: the same bodies will do
     }
-    ++t.requests;
-    if (ok) t.latency_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+    const auto& a = (*sh.pool)[i];
+    pb::TimingBatch batch;
+    *batch.add_reports() = make_report(a.assignment_id(), a.estimated_minutes(), rng);
+    return Exchange{wire::post_timings(batch, encoding),
+                    [id = a.assignment_id(), baseline](const RawResponse& raw, Tally& t, std::string& error) {
+                      pb::BatchResult r;
+                      if (auto e = wire::decode(raw, baseline ? nullptr : &r)) {
+                        error = e->to_string();
+                        return false;
+                      }
+                      if (!baseline && (r.items_size() != 1 || r.items(0).status() == pb::REJECTED)) {
+                        error = r.items_size() ? r.items(0).error().message() : "no item in the answer";
+                        return false;
+                      }
+                      t.records += 40;
+                      t.acked.push_back(id);
+                      return true;
+                    }};
   }
+  if (write) {
+    const auto& k = (*sh.classes)[rng() % sh.classes->size()];
+    std::string id = sh.run + "-" + std::to_string(index) + "-" + std::to_string(n++);
+    pb::AssignmentBatch batch;
+    *batch.add_assignments() = make_assignment(id, k, (*sh.days)[rng() % sh.days->size()], rng);
+    return Exchange{wire::post_assignments(batch, encoding),
+                    [id = std::move(id), baseline](const RawResponse& raw, Tally& t, std::string& error) {
+                      pb::BatchResult r;
+                      if (auto e = wire::decode(raw, baseline ? nullptr : &r)) {
+                        error = e->to_string();
+                        return false;
+                      }
+                      if (!baseline && (r.items_size() != 1 || r.items(0).status() != pb::CREATED)) {
+                        error = r.items_size() ? r.items(0).error().message() : "no item in the answer";
+                        return false;
+                      }
+                      t.records += 1;
+                      if (!baseline) t.acked.push_back(id);
+                      return true;
+                    }};
+  }
+  // A teacher's (or leader's) look at one class's week.
+  const auto& k = (*sh.classes)[rng() % sh.classes->size()];
+  const size_t d = rng() % (sh.days->size() - 5);
+  return Exchange{wire::class_load(k.school_id, k.class_id, (*sh.days)[d], (*sh.days)[d + 4], encoding),
+                  [](const RawResponse& raw, Tally&, std::string& error) {
+                    pb::ClassLoad load;
+                    if (auto e = wire::decode(raw, &load)) {
+                      error = e->to_string();
+                      return false;
+                    }
+                    return true;
+                  }};
 }
 
 double percentile(const std::vector<int64_t>& sorted, double p) {
@@ -756,6 +766,9 @@ int main(int argc, char** argv) {
   auto* connections =
       cli.add_option("--connections", o.connections, "concurrent keep-alive connections (default 64; seed 4, reads 1)")
           ->check(CLI::Range(1, 4096));
+  cli.add_option("--client-threads", o.client_threads,
+                 "assign, timings, mixed: threads that drive the connections, asynchronously (default 1)")
+      ->check(CLI::Range(1, 64));
   cli.add_option("--seconds", o.seconds, "how long to send")->check(CLI::Range(0.1, 3600.0));
   cli.add_option("--schools", o.schools, "synthetic schools (grades 1-9 each)")->check(CLI::Range(1, 10000));
   cli.add_option("--classes-per-grade", o.classes_per_grade)->check(CLI::Range(1, 40));
@@ -808,14 +821,20 @@ int main(int argc, char** argv) {
   sh.days = &days;
   sh.pool = &pool;
   sh.run = run;
-  std::vector<Tally> tallies(static_cast<size_t>(o.connections));
-  std::vector<std::thread> threads;
+  for (int i = 0; i < o.connections; ++i) sh.connections.push_back({std::mt19937_64(1000 + static_cast<uint64_t>(i)), 0});
+  LoadOptions load;
+  load.base_url = o.server;
+  load.token = o.token;
+  load.ca_file = o.ca_file;
+  load.connections = o.connections;
+  load.threads = o.client_threads;
+  std::vector<Tally> tallies;
   const auto begin = Clock::now();
-  sh.stop_at = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
-  for (int i = 0; i < o.connections; ++i) {
-    threads.emplace_back([&sh, i, &tallies] { worker(sh, i, tallies[static_cast<size_t>(i)]); });
+  load.stop_at = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
+  if (auto error = run_load(load, [&sh](int i) { return next_exchange(sh, i); }, tallies); !error.empty()) {
+    std::cerr << "hwload-bench: " << error << "\n";
+    return 1;
   }
-  for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
 
   Tally all;

@@ -77,6 +77,42 @@ struct RawResponse {
   std::map<std::string, std::string> headers;  // lower-case names
 };
 
+// The wire code under every typed call, for callers that bring their own transport
+// (hwload-bench's asynchronous load generator): what a call sends, and what its
+// answer means. The Client's methods are built on the same functions.
+namespace wire {
+
+// Where a base URL points: http://HOST[:PORT] or https://HOST[:PORT] (80, 443 by
+// default; an IPv6 literal in brackets). `error` says why a URL cannot work.
+struct Endpoint {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string error;
+};
+Endpoint parse_base_url(const std::string& base_url);
+
+struct Request {
+  std::string method;
+  std::string target;  // path and query
+  std::string body;    // encoded; empty for none
+  std::map<std::string, std::string> headers;  // Accept, and Content-Type with a body
+};
+
+// `body` (null: none) encoded as `encoding`, with the headers that say so.
+Request request(std::string method, std::string target, const google::protobuf::Message* body, Encoding encoding);
+Request post_assignments(const pb::AssignmentBatch& batch, Encoding encoding);
+Request post_timings(const pb::TimingBatch& batch, Encoding encoding);
+Request class_load(const std::string& school_id, const std::string& class_id, const std::string& from,
+                   const std::string& to, Encoding encoding);
+
+// A 2xx answer decoded into `out` (null: nothing to decode) gives no error. Any other
+// status gives the server's Error (or HTTP_<status> with the start of the body), and
+// a 2xx body that does not decode gives BAD_RESPONSE.
+std::optional<ApiError> decode(const RawResponse& raw, google::protobuf::Message* out);
+
+}  // namespace wire
+
 struct BreachQuery {
   std::string school_id, district, class_id, from, to, state;
   int grade = 0;
@@ -145,6 +181,8 @@ class Client {
   template <typename Resp>
   Result<Resp> call(const std::string& method, const std::string& target, const google::protobuf::Message* body,
                     bool retry);
+  template <typename Resp>
+  Result<Resp> call(const wire::Request& request, bool retry);
   Result<RawResponse> exchange(const std::string& method, const std::string& target, const std::string& body,
                                const std::map<std::string, std::string>& headers);
 

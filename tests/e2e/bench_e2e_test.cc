@@ -1,0 +1,164 @@
+// hwload-bench, the load generator of docs/PERFORMANCE.md, against the real server:
+// what it reports as acknowledged is what the SQLite file holds, its exactly-once
+// check fails when records are not there, and failed requests are counted, not
+// hidden. Short runs with a few connections: behaviour, not speed.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "support/certs.h"
+#include "support/process.h"
+#include "support/test_server.h"
+
+namespace hwload::testing {
+namespace {
+
+const std::string kLimitsOff = std::string(HWLOAD_SOURCE_DIR) + "/deploy/bench/hwload-bench.toml";
+
+std::string show(const CommandResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\n--- stdout ---\n" + r.out + "--- stderr ---\n" + r.err;
+}
+
+// The first number after `label` in the output, or -1.
+long long number_after(const std::string& out, const std::string& label) {
+  const auto at = out.find(label);
+  if (at == std::string::npos) return -1;
+  std::smatch m;
+  const std::string rest = out.substr(at + label.size());
+  if (!std::regex_search(rest, m, std::regex("[0-9]+"))) return -1;
+  return std::stoll(m.str());
+}
+
+long long count(const std::string& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+  long long n = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return n;
+}
+
+class Bench : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(HWLOAD_SERVER_BIN, db_, dir_.path().string(),
+                                              std::vector<std::string>{"--config", kLimitsOff});
+  }
+
+  CommandResult bench(const std::vector<std::string>& args, const std::string& url = "") const {
+    std::vector<std::string> argv = {HWLOAD_BENCH_BIN, "--server", url.empty() ? server_->url() : url,
+                                     "--token", server_->operator_token(), "--schools", "1"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  }
+
+  TempDir dir_;
+  std::string db_ = (dir_.path() / "hwload.db").string();
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(Bench, AssignModeStoresExactlyWhatItAcknowledges) {
+  const auto r = bench({"--mode", "assign", "--connections", "8", "--seconds", "1", "--verify-db", db_});
+  ASSERT_EQ(r.exit_code, 0) << show(r);
+  EXPECT_NE(r.out.find(", 0 failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("latency ms: p50"), std::string::npos) << r.out;
+  const long long acked = number_after(r.out, "verify: ");
+  ASSERT_GT(acked, 8) << r.out;
+  EXPECT_NE(r.out.find("missing 0, wrong count 0, acked twice 0"), std::string::npos) << r.out;
+  // Nothing but the acknowledged assignments was stored: the file holds exactly them.
+  EXPECT_EQ(count(db_, "SELECT COUNT(*) FROM assignments WHERE assignment_id LIKE 'bench-%'"), acked);
+  EXPECT_EQ(number_after(r.out, "records stored: "), acked) << r.out;
+}
+
+TEST_F(Bench, TimingsModeReportsEveryPoolAssignmentOnceWithFortyStudents) {
+  // One school has 36 classes: the pool's 36 slots go one to each, and the 8 of
+  // grades 1-2 (no written homework to time) are skipped.
+  const auto r = bench({"--mode", "timings", "--connections", "4", "--seconds", "5", "--pool", "36",
+                        "--verify-db", db_});
+  ASSERT_EQ(r.exit_code, 0) << show(r);
+  const long long acked = number_after(r.out, "verify: ");
+  const long long pool = count(db_, "SELECT COUNT(*) FROM assignments WHERE assignment_id LIKE 'bench-%-pool-%'");
+  ASSERT_EQ(pool, 28);
+  EXPECT_EQ(acked, pool) << r.out;  // the pool ran out before the time did
+  EXPECT_EQ(count(db_, "SELECT COUNT(*) FROM timings WHERE assignment_id LIKE 'bench-%-pool-%'"), 40 * pool);
+  EXPECT_EQ(number_after(r.out, "records stored: "), 40 * pool) << r.out;
+  EXPECT_NE(r.out.find("missing 0, wrong count 0, acked twice 0"), std::string::npos) << r.out;
+}
+
+TEST_F(Bench, MixedModeReadsBackWhatItWroteThroughTheApi) {
+  const auto r = bench({"--mode", "mixed", "--connections", "4", "--seconds", "1", "--client-threads", "2"});
+  ASSERT_EQ(r.exit_code, 0) << show(r);
+  EXPECT_NE(r.out.find(", 0 failed"), std::string::npos) << r.out;
+  const long long acked = number_after(r.out, "verify (API): ");
+  ASSERT_GT(acked, 0) << r.out;
+  EXPECT_NE(r.out.find(", 0 not found"), std::string::npos) << r.out;
+  // Reads were answered too: more requests than stored assignments.
+  EXPECT_GT(number_after(r.out, "1.0 s: "), acked) << r.out;
+}
+
+TEST_F(Bench, TheExactlyOnceCheckFailsWhenAcknowledgedRecordsAreNotInTheFile) {
+  // Checked against another server's file, which never saw them.
+  TempDir other_dir;
+  const std::string other_db = (other_dir.path() / "other.db").string();
+  ServerProcess other(HWLOAD_SERVER_BIN, other_db, other_dir.path().string(), {"--config", kLimitsOff});
+  const auto r = bench({"--mode", "assign", "--connections", "2", "--seconds", "0.5", "--verify-db", other_db});
+  EXPECT_EQ(r.exit_code, 1) << show(r);
+  const long long acked = number_after(r.out, "verify: ");
+  ASSERT_GT(acked, 0) << r.out;
+  EXPECT_EQ(number_after(r.out, "missing "), acked) << r.out;
+}
+
+TEST_F(Bench, RefusedRequestsAreCountedAsFailuresWithTheServersAnswer) {
+  std::vector<std::string> argv = {HWLOAD_BENCH_BIN, "--server", server_->url(), "--token", "hwl_nope_nope",
+                                   "--schools", "1", "--no-setup", "--mode", "assign", "--connections", "2",
+                                   "--seconds", "0.3"};
+  const auto r = run(argv);
+  EXPECT_EQ(r.exit_code, 1) << show(r);
+  EXPECT_NE(r.out.find(" 0 acknowledged/s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("first failure: 401 UNAUTHENTICATED"), std::string::npos) << r.out;
+  EXPECT_EQ(count(db_, "SELECT COUNT(*) FROM assignments"), 0);
+}
+
+TEST_F(Bench, AServerThatIsNotThereIsAFailureNotAHang) {
+  // A port nothing listens on: every attempt fails to connect, and is counted.
+  const auto r = bench({"--no-setup", "--mode", "assign", "--connections", "2", "--seconds", "0.3"},
+                       "http://127.0.0.1:1");
+  EXPECT_EQ(r.exit_code, 1) << show(r);
+  EXPECT_NE(r.out.find("first failure: POST /v1/assignments: Connection refused"), std::string::npos) << r.out;
+}
+
+TEST(BenchTls, DrivesAnHttpsServerTrustingItsCa) {
+  TempDir dir;
+  const auto certs = make_test_certs(dir.path());
+  const std::string db = (dir.path() / "hwload.db").string();
+  ServerProcess server(HWLOAD_SERVER_BIN, db, dir.path().string(),
+                       {"--config", kLimitsOff, "--tls-cert", certs.server_cert, "--tls-key", certs.server_key});
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port());
+  auto args = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> a = {HWLOAD_BENCH_BIN, "--server", url, "--token", server.operator_token(),
+                                  "--schools", "1", "--mode", "assign", "--connections", "2", "--seconds", "0.5"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  const auto trusted = run(args({"--ca-file", certs.ca_cert, "--verify-db", db}));
+  ASSERT_EQ(trusted.exit_code, 0) << show(trusted);
+  EXPECT_NE(trusted.out.find("missing 0, wrong count 0, acked twice 0"), std::string::npos) << trusted.out;
+
+  // Without the CA the certificate is not trusted: every request fails at the
+  // handshake, and is counted.
+  const auto untrusted = run(args({"--no-setup"}));
+  EXPECT_EQ(untrusted.exit_code, 1) << show(untrusted);
+  EXPECT_NE(untrusted.out.find("first failure: POST /v1/assignments: certificate verify failed"), std::string::npos)
+      << untrusted.out;
+}
+
+}  // namespace
+}  // namespace hwload::testing
