@@ -76,6 +76,15 @@ std::optional<Date> parse_date(std::string_view text) {
 std::string format_date(Date date) {
   int y = 0, m = 0, d = 0;
   ymd_from_date(date, y, m, d);
+  if (y >= 0 && y <= 9999) {  // every date a school keeps: digits by hand (no printf on the write path)
+    std::string out = "0000-00-00";
+    for (int i = 3; i >= 0; --i, y /= 10) out[static_cast<size_t>(i)] = static_cast<char>('0' + y % 10);
+    out[5] = static_cast<char>('0' + m / 10);
+    out[6] = static_cast<char>('0' + m % 10);
+    out[8] = static_cast<char>('0' + d / 10);
+    out[9] = static_cast<char>('0' + d % 10);
+    return out;
+  }
   char buf[40];  // room for any int, so the compiler need not prove the range
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
   return buf;

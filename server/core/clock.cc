@@ -21,12 +21,20 @@ std::string format_rfc3339(std::chrono::system_clock::time_point t) {
     rem += 86400;
     --days;
   }
-  int y = 0, mo = 0, d = 0;
-  analytics::ymd_from_date(analytics::Date{static_cast<int32_t>(days)}, y, mo, d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%03dZ", y, mo, d, rem / 3600, (rem / 60) % 60,
-                rem % 60, frac);
-  return buf;
+  // The date as format_date writes it, then the time of day; digits by hand, as
+  // every write stamps its rows with this.
+  std::string out = analytics::format_date(analytics::Date{static_cast<int32_t>(days)});
+  const int parts[] = {static_cast<int>(rem / 3600), static_cast<int>((rem / 60) % 60), static_cast<int>(rem % 60)};
+  char tail[] = "T00:00:00.000Z";
+  for (int i = 0; i < 3; ++i) {
+    tail[1 + 3 * i] = static_cast<char>('0' + parts[i] / 10);
+    tail[2 + 3 * i] = static_cast<char>('0' + parts[i] % 10);
+  }
+  tail[10] = static_cast<char>('0' + frac / 100);
+  tail[11] = static_cast<char>('0' + frac / 10 % 10);
+  tail[12] = static_cast<char>('0' + frac % 10);
+  out += tail;
+  return out;
 }
 
 analytics::Date local_date(std::chrono::system_clock::time_point t, int utc_offset_minutes) {

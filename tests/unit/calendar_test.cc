@@ -92,6 +92,12 @@ TEST(CalendarFormatDate, PadsYearMonthAndDay) {
   EXPECT_EQ(format_date(Date{0}), "1970-01-01");
   EXPECT_EQ(format_date(Date{kMonday20261123}), "2026-11-23");
   EXPECT_EQ(format_date(D(1900, 1, 1)), "1900-01-01");
+  // The ends of the four-digit years, and the printf fallback beyond them.
+  EXPECT_EQ(format_date(D(0, 1, 1)), "0000-01-01");
+  EXPECT_EQ(format_date(D(9, 10, 9)), "0009-10-09");
+  EXPECT_EQ(format_date(D(9999, 12, 31)), "9999-12-31");
+  EXPECT_EQ(format_date(D(9999, 12, 31) + 1), "10000-01-01");
+  EXPECT_EQ(format_date(D(0, 1, 1) - 1), "-001-12-31");
 }
 
 TEST(CalendarFormatDate, RoundTripsThroughParseDate) {
