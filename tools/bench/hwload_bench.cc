@@ -11,7 +11,8 @@
 //
 // Synthetic schools: grades 1-9, `--classes-per-grade` classes of 40 pupils each;
 // 2-6 written assignments a class-day; students' minutes lognormal around the
-// estimate. Every id is unique to the run. It prints throughput and p50/p90/p99/max
+// estimate. Every id is unique to the run: its prefix, then a time-ordered UUIDv7 as
+// the SDK makes them for teachers' clients. It prints throughput and p50/p90/p99/max
 // latency, then checks that every acknowledged record is stored exactly once (in
 // the SQLite file with --verify-db, else by reading each back through the API).
 //
@@ -192,7 +193,7 @@ std::vector<pb::Assignment> post_pool(const Options& o, const std::vector<Synthe
   for (int i = 0; i < count; ++i) {
     const auto& k = classes[static_cast<size_t>(i) % classes.size()];
     if (k.grade <= 2) continue;  // no written homework to time there
-    pool.push_back(make_assignment(run + "-pool-" + std::to_string(i), k, days[(static_cast<size_t>(i) / classes.size()) % days.size()], rng));
+    pool.push_back(make_assignment(run + "-" + hwload::client::new_uuid(), k, days[(static_cast<size_t>(i) / classes.size()) % days.size()], rng));
     *batch.add_assignments() = pool.back();
     if (batch.assignments_size() == 500 || i + 1 == count) {
       if (auto r = c->post_assignments(batch); !r) {
@@ -212,18 +213,14 @@ struct Shared {
   const std::vector<pb::Assignment>* pool;
   std::string run;
   std::atomic<size_t> next_pool{0};
-  struct PerConnection {
-    std::mt19937_64 rng;
-    int64_t n = 0;
-  };
-  std::vector<PerConnection> connections;  // each touched only by its own connection
+  std::vector<std::mt19937_64> rngs;  // one per connection, touched only by it
 };
 
 // The next request of connection `index` in the mode's mix, and how to count its
 // answer; nullopt once the timings pool is used up.
 std::optional<Exchange> next_exchange(Shared& sh, int index) {
   const Options& o = *sh.options;
-  auto& [rng, n] = sh.connections[static_cast<size_t>(index)];
+  auto& rng = sh.rngs[static_cast<size_t>(index)];
   const auto encoding = hwload::client::Encoding::kProtobuf;
   const bool write = o.mode != "mixed" || rng() % 5 == 0;  // mixed: 1 write in 5
   const bool baseline = o.baseline;
@@ -254,7 +251,8 @@ std::optional<Exchange> next_exchange(Shared& sh, int index) {
   }
   if (write) {
     const auto& k = (*sh.classes)[rng() % sh.classes->size()];
-    std::string id = sh.run + "-" + std::to_string(index) + "-" + std::to_string(n++);
+    // As teachers' clients make them (the SDK's time-ordered UUIDv7), under the run's prefix.
+    std::string id = sh.run + "-" + hwload::client::new_uuid();
     pb::AssignmentBatch batch;
     *batch.add_assignments() = make_assignment(id, k, (*sh.days)[rng() % sh.days->size()], rng);
     return Exchange{wire::post_assignments(batch, encoding),
@@ -821,7 +819,7 @@ int main(int argc, char** argv) {
   sh.days = &days;
   sh.pool = &pool;
   sh.run = run;
-  for (int i = 0; i < o.connections; ++i) sh.connections.push_back({std::mt19937_64(1000 + static_cast<uint64_t>(i)), 0});
+  for (int i = 0; i < o.connections; ++i) sh.rngs.emplace_back(1000 + static_cast<uint64_t>(i));
   LoadOptions load;
   load.base_url = o.server;
   load.token = o.token;
