@@ -69,6 +69,7 @@ struct Options {
   std::string mode = "assign";
   int connections = 64;
   int client_threads = 1;  // assign, timings, mixed: threads driving the connections
+  int timeout_seconds = 30;  // per request
   double seconds = 10;
   int schools = 4;
   int classes_per_grade = 4;
@@ -150,7 +151,7 @@ std::unique_ptr<Client> connect(const Options& o) {
   c.token = o.token;
   c.ca_file = o.ca_file;
   c.max_attempts = 1;  // a failed request is counted, not hidden by a retry
-  c.timeout = std::chrono::seconds(30);
+  c.timeout = std::chrono::seconds(o.timeout_seconds);
   return std::make_unique<Client>(c);
 }
 
@@ -767,6 +768,8 @@ int main(int argc, char** argv) {
   cli.add_option("--client-threads", o.client_threads,
                  "assign, timings, mixed: threads that drive the connections, asynchronously (default 1)")
       ->check(CLI::Range(1, 64));
+  cli.add_option("--timeout", o.timeout_seconds, "seconds a request may take before it counts as failed (default 30)")
+      ->check(CLI::Range(1, 3600));
   cli.add_option("--seconds", o.seconds, "how long to send")->check(CLI::Range(0.1, 3600.0));
   cli.add_option("--schools", o.schools, "synthetic schools (grades 1-9 each)")->check(CLI::Range(1, 10000));
   cli.add_option("--classes-per-grade", o.classes_per_grade)->check(CLI::Range(1, 40));
@@ -826,6 +829,7 @@ int main(int argc, char** argv) {
   load.ca_file = o.ca_file;
   load.connections = o.connections;
   load.threads = o.client_threads;
+  load.timeout = std::chrono::seconds(o.timeout_seconds);
   std::vector<Tally> tallies;
   const auto begin = Clock::now();
   load.stop_at = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));

@@ -7,6 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -52,8 +54,10 @@ class Connection {
       const std::string& host = run_.at.host;
       boost::system::error_code ec;
       asio::ip::make_address(host, ec);
-      if (ec)  // a name, not an address: SNI carries names only (RFC 6066)
-        SSL_set_tlsext_host_name(secure_->native_handle(), host.c_str());
+      // A name, not an address: SNI carries names only (RFC 6066).
+      if (ec && !SSL_set_tlsext_host_name(secure_->native_handle(), host.c_str())) {
+        throw boost::system::system_error(asio::error::invalid_argument, "cannot set the TLS server name " + host);
+      }
       secure_->set_verify_callback(ssl::host_name_verification(host));
     } else {
       plain_.emplace(ex_);
@@ -101,44 +105,81 @@ class Connection {
   bool open_ = false;
 };
 
+// After a failure that left no connection (refused, timed out, a failed handshake):
+// a short pause before the next attempt, so that a server that is down is not
+// hammered, nor one whose certificate is not trusted made to handshake without end.
+constexpr auto kPauseAfterFailure = std::chrono::milliseconds(20);
+
+// What a kept-alive connection the server has closed meanwhile looks like.
+bool stale(const boost::system::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated;
+}
+
 asio::awaitable<void> drive(Run& run, int index) {
-  Connection c(co_await asio::this_coro::executor, run);
+  const auto executor = co_await asio::this_coro::executor;  // the connection's strand
+  Connection c(executor, run);
   Tally& t = run.tallies[static_cast<size_t>(index)];
   const std::string host = run.at.host;
   const std::string authorization = run.options.token.empty() ? std::string() : "Bearer " + run.options.token;
   while (Clock::now() < run.options.stop_at) {
     std::optional<Exchange> ex = run.next(index);
     if (!ex) break;
-    const auto& w = ex->request;
+    auto& w = ex->request;
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(w.method), w.target, 11};
     req.set(bhttp::field::host, host);
     req.set(bhttp::field::user_agent, "hwload-bench/0.1");
     if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
     for (const auto& [k, v] : w.headers) req.set(k, v);
-    req.body() = w.body;
+    req.body() = std::move(w.body);
     req.keep_alive(true);
     req.prepare_payload();
+    // The latency runs from here (a connection opened for the request included) to
+    // the answer's last byte; decoding the answer is the client's own time.
     const auto start = Clock::now();
     ++t.requests;
     std::string error;
+    bool pause = false;
     try {
-      if (!c.is_open()) co_await c.open();
       bhttp::response<bhttp::string_body> res;
-      co_await c.exchange(req, res);
+      for (int attempt = 0;; ++attempt) {
+        const bool reused = c.is_open();
+        if (!reused) co_await c.open();
+        try {
+          co_await c.exchange(req, res);
+          break;
+        } catch (const boost::system::system_error& e) {
+          // A kept-alive connection the server closed meanwhile: once more on a new
+          // one, as the SDK does.
+          if (!reused || attempt > 0 || !stale(e.code())) throw;
+          c.close();
+          res = {};
+        }
+      }
+      const auto end = Clock::now();
       client::RawResponse raw;
       raw.status = static_cast<int>(res.result_int());
       raw.content_type = std::string(res[bhttp::field::content_type]);
       raw.body = std::move(res.body());
       if (!res.keep_alive()) c.close();
       if (ex->answer(raw, t, error)) {
-        t.latency_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+        t.latency_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
         continue;
       }
     } catch (const boost::system::system_error& e) {
       c.close();
+      pause = true;
       error = w.method + " " + w.target + ": " + e.code().message();
+    } catch (const std::exception& e) {  // anything else: counted on this connection, the run goes on
+      c.close();
+      pause = true;
+      error = w.method + " " + w.target + ": " + e.what();
     }
     fail(t, error);
+    if (pause) {
+      asio::steady_timer timer(executor, kPauseAfterFailure);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
   }
   c.close();
 }
@@ -167,7 +208,9 @@ std::string run_load(const LoadOptions& options, const std::function<std::option
   std::mutex mu;
   std::exception_ptr escaped;  // what no connection expected (a bug), rethrown here
   for (int i = 0; i < options.connections; ++i) {
-    asio::co_spawn(io, drive(run, i), [&mu, &escaped](std::exception_ptr e) {
+    // Each connection on its own strand: a Beast stream's operations and its timer
+    // must not run on two threads at once.
+    asio::co_spawn(asio::make_strand(io), drive(run, i), [&mu, &escaped](std::exception_ptr e) {
       const std::lock_guard lock(mu);
       if (e && !escaped) escaped = e;
     });
