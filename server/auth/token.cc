@@ -80,10 +80,11 @@ std::string sha256(std::string_view data) {
   // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up again on every
   // digest, and every request's token is hashed. The handle is immutable and
   // thread-safe, and kept for the life of the process.
-  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static EVP_MD* const kFetched = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  const EVP_MD* md = kFetched ? kFetched : EVP_sha256();  // should the fetch fail, the implicit lookup
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!kSha256 || EVP_Digest(data.data(), data.size(), digest, &len, kSha256, nullptr) != 1) {
+  if (EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
   return std::string(reinterpret_cast<const char*>(digest), len);
