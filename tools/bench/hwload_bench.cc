@@ -217,6 +217,30 @@ struct Shared {
   std::vector<std::mt19937_64> rngs;  // one per connection, touched only by it
 };
 
+// How the answer to a one-item batch counts: its item must be CREATED (or, with
+// `created_only` false, anything but REJECTED); then `records` rows are counted and
+// `id` is acknowledged. For a baseline any 2xx will do, and nothing is acknowledged.
+auto batch_answer(std::string id, int records, bool baseline, bool created_only) {
+  return [id = std::move(id), records, baseline, created_only](const RawResponse& raw, Tally& t, std::string& error) {
+    pb::BatchResult r;
+    if (auto e = wire::decode(raw, baseline ? nullptr : &r)) {
+      error = e->to_string();
+      return false;
+    }
+    if (!baseline) {
+      const bool stored = r.items_size() == 1 && (created_only ? r.items(0).status() == pb::CREATED
+                                                               : r.items(0).status() != pb::REJECTED);
+      if (!stored) {
+        error = r.items_size() ? r.items(0).error().message() : "no item in the answer";
+        return false;
+      }
+      t.acked.push_back(id);
+    }
+    t.records += records;
+    return true;
+  };
+}
+
 // The next request of connection `index` in the mode's mix, and how to count its
 // answer; nullopt once the timings pool is used up.
 std::optional<Exchange> next_exchange(Shared& sh, int index) {
@@ -234,21 +258,7 @@ std::optional<Exchange> next_exchange(Shared& sh, int index) {
     const auto& a = (*sh.pool)[i];
     pb::TimingBatch batch;
     *batch.add_reports() = make_report(a.assignment_id(), a.estimated_minutes(), rng);
-    return Exchange{wire::post_timings(batch, encoding),
-                    [id = a.assignment_id(), baseline](const RawResponse& raw, Tally& t, std::string& error) {
-                      pb::BatchResult r;
-                      if (auto e = wire::decode(raw, baseline ? nullptr : &r)) {
-                        error = e->to_string();
-                        return false;
-                      }
-                      if (!baseline && (r.items_size() != 1 || r.items(0).status() == pb::REJECTED)) {
-                        error = r.items_size() ? r.items(0).error().message() : "no item in the answer";
-                        return false;
-                      }
-                      t.records += 40;
-                      t.acked.push_back(id);
-                      return true;
-                    }};
+    return Exchange{wire::post_timings(batch, encoding), batch_answer(a.assignment_id(), 40, baseline, false)};
   }
   if (write) {
     const auto& k = (*sh.classes)[rng() % sh.classes->size()];
@@ -256,21 +266,7 @@ std::optional<Exchange> next_exchange(Shared& sh, int index) {
     std::string id = sh.run + "-" + hwload::client::new_uuid();
     pb::AssignmentBatch batch;
     *batch.add_assignments() = make_assignment(id, k, (*sh.days)[rng() % sh.days->size()], rng);
-    return Exchange{wire::post_assignments(batch, encoding),
-                    [id = std::move(id), baseline](const RawResponse& raw, Tally& t, std::string& error) {
-                      pb::BatchResult r;
-                      if (auto e = wire::decode(raw, baseline ? nullptr : &r)) {
-                        error = e->to_string();
-                        return false;
-                      }
-                      if (!baseline && (r.items_size() != 1 || r.items(0).status() != pb::CREATED)) {
-                        error = r.items_size() ? r.items(0).error().message() : "no item in the answer";
-                        return false;
-                      }
-                      t.records += 1;
-                      if (!baseline) t.acked.push_back(id);
-                      return true;
-                    }};
+    return Exchange{wire::post_assignments(batch, encoding), batch_answer(std::move(id), 1, baseline, true)};
   }
   // A teacher's (or leader's) look at one class's week.
   const auto& k = (*sh.classes)[rng() % sh.classes->size()];
