@@ -5,11 +5,14 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <memory>
 #include <regex>
@@ -177,6 +180,59 @@ TEST_F(Bench, AServerThatNeverAnswersTimesOutInsteadOfHanging) {
   EXPECT_EQ(summary(r.out, "requests"), 2) << r.out;  // one per connection, each given up after 1 s
   EXPECT_EQ(summary(r.out, "failed"), 2) << r.out;
   EXPECT_LT(took, std::chrono::seconds(20));  // a hang would run into the test's own timeout
+}
+
+TEST(BenchKeepAlive, ARequestOnAConnectionTheServerClosedIsResentOnceAndCounted) {
+  // A server that answers one request per connection with a kept-alive 200 and then
+  // closes it: every request after a connection's first finds it closed.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::atomic<bool> stop{false};
+  std::thread server([&] {
+    while (!stop) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int c = ::accept(fd, nullptr, nullptr);
+      if (c < 0) continue;
+      std::string in;
+      char buf[4096];
+      // The whole request: headers, then Content-Length bytes of body.
+      for (;;) {
+        const auto head = in.find("\r\n\r\n");
+        if (head != std::string::npos) {
+          const auto cl = in.find("Content-Length: ");
+          const size_t body = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
+          if (in.size() >= head + 4 + body) break;
+        }
+        const ssize_t n = ::read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        in.append(buf, static_cast<size_t>(n));
+      }
+      const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n";
+      (void)!::write(c, answer.data(), answer.size());
+      ::close(c);
+    }
+  });
+  const auto r = run({HWLOAD_BENCH_BIN, "--server", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
+                      "--schools", "1", "--mode", "assign", "--baseline", "--connections", "1", "--seconds", "0.5"});
+  stop = true;
+  server.join();
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 0) << show(r);
+  const long long requests = summary(r.out, "requests");
+  ASSERT_GT(requests, 2) << r.out;
+  EXPECT_EQ(summary(r.out, "failed"), 0) << r.out;
+  // Each request but the first went out twice: on the closed connection, then anew.
+  EXPECT_EQ(number_after(r.out, "resent on a new connection (the server had closed the kept-alive one): "),
+            requests - 1)
+      << r.out;
 }
 
 TEST(BenchTls, DrivesAnHttpsServerTrustingItsCa) {

@@ -840,6 +840,7 @@ int main(int argc, char** argv) {
     all.requests += t.requests;
     all.failed += t.failed;
     all.records += t.records;
+    all.resent += t.resent;
     all.latency_ns.insert(all.latency_ns.end(), t.latency_ns.begin(), t.latency_ns.end());
     all.acked.insert(all.acked.end(), t.acked.begin(), t.acked.end());
     if (all.first_error.empty()) all.first_error = t.first_error;
@@ -855,6 +856,10 @@ int main(int argc, char** argv) {
   }
   std::printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", percentile(all.latency_ns, 0.5),
               percentile(all.latency_ns, 0.9), percentile(all.latency_ns, 0.99), percentile(all.latency_ns, 1.0));
+  if (all.resent) {
+    std::printf("resent on a new connection (the server had closed the kept-alive one): %lld\n",
+                static_cast<long long>(all.resent));
+  }
   if (!all.first_error.empty()) std::printf("first failure: %s\n", all.first_error.c_str());
   if (o.baseline || all.acked.empty()) return all.failed ? 1 : 0;
   const int verified =

@@ -152,6 +152,7 @@ asio::awaitable<void> drive(Run& run, int index) {
           // A kept-alive connection the server closed meanwhile: once more on a new
           // one, as the SDK does.
           if (!reused || attempt > 0 || !stale(e.code())) throw;
+          ++t.resent;
           c.close();
           res = {};
         }

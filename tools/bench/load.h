@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 struct Tally {
   std::vector<int64_t> latency_ns;  // of the requests that succeeded
   int64_t requests = 0, failed = 0, records = 0;
+  int64_t resent = 0;  // sent again on a new connection: the server had closed the kept-alive one
   std::vector<std::string> acked;  // assignment ids acknowledged (stored)
   std::string first_error;
 };
