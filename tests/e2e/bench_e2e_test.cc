@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <memory>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,30 @@ long long count(const std::string& db, const std::string& sql) {
   sqlite3_close(h);
   return n;
 }
+
+// A listening TCP socket on a free loopback port, closed when it goes; it accepts
+// nothing by itself.
+struct Listener {
+  int fd = -1;
+  int port = 0;
+  Listener() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      if (fd >= 0) ::close(fd);
+      throw std::runtime_error("cannot listen on a loopback port");
+    }
+    port = ntohs(addr.sin_port);
+  }
+  ~Listener() { ::close(fd); }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+};
 
 class Bench : public ::testing::Test {
  protected:
@@ -158,21 +183,11 @@ TEST_F(Bench, AServerThatIsNotThereCountsEveryAttemptAsFailed) {
 TEST_F(Bench, AServerThatNeverAnswersTimesOutInsteadOfHanging) {
   // A socket that listens but never accepts: connections complete in the kernel's
   // backlog, and no answer ever comes.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 16), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const Listener listener;
   const auto started = std::chrono::steady_clock::now();
   const auto r = bench({"--no-setup", "--mode", "assign", "--connections", "2", "--seconds", "0.3", "--timeout", "1"},
-                       url);
+                       listener.url());
   const auto took = std::chrono::steady_clock::now() - started;
-  ::close(fd);
   EXPECT_EQ(r.exit_code, 1) << show(r);
   EXPECT_NE(r.out.find("first failure: POST /v1/assignments: The socket was closed due to a timeout"),
             std::string::npos)
@@ -185,15 +200,8 @@ TEST_F(Bench, AServerThatNeverAnswersTimesOutInsteadOfHanging) {
 TEST(BenchKeepAlive, ARequestOnAConnectionTheServerClosedIsResentOnceAndCounted) {
   // A server that answers one request per connection with a kept-alive 200 and then
   // closes it: every request after a connection's first finds it closed.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 16), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const Listener listener;
+  const int fd = listener.fd;
   std::atomic<bool> stop{false};
   std::thread server([&] {
     while (!stop) {
@@ -220,11 +228,10 @@ TEST(BenchKeepAlive, ARequestOnAConnectionTheServerClosedIsResentOnceAndCounted)
       ::close(c);
     }
   });
-  const auto r = run({HWLOAD_BENCH_BIN, "--server", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
+  const auto r = run({HWLOAD_BENCH_BIN, "--server", listener.url(),
                       "--schools", "1", "--mode", "assign", "--baseline", "--connections", "1", "--seconds", "0.5"});
   stop = true;
   server.join();
-  ::close(fd);
   EXPECT_EQ(r.exit_code, 0) << show(r);
   const long long requests = summary(r.out, "requests");
   ASSERT_GT(requests, 2) << r.out;
