@@ -1,5 +1,7 @@
 // The SQLite store on real files: schema migration, WAL, reopening.
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -28,6 +30,31 @@ TEST(Store, CreatesTheSchemaInWalModeAndReopensWithoutMigratingAgain) {
   auto again = store::Store::open(path);
   ASSERT_TRUE(again->school("s1").has_value());
   EXPECT_EQ(again->school("s1")->district(), "d");
+}
+
+// Each request of a group runs in its own savepoint, which copies every page it
+// changes to a sub-journal. SQLite spills a sub-journal past 64 KiB to a temporary
+// file (named etilqs_*), and then writes each copy to it with system calls; the
+// writer keeps them in memory instead (PRAGMA temp_store=MEMORY).
+TEST(Store, KeepsSavepointJournalsInMemory) {
+  TempDir dir;
+  auto store = store::Store::open((dir.path() / "s.db").string());
+  store::Db& db = store->db();
+  db.exec("CREATE TABLE big(k INTEGER PRIMARY KEY, v BLOB)");
+  db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) "
+          "INSERT INTO big SELECT i, randomblob(2000) FROM n");
+  auto temp_files = [] {
+    int n = 0;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+      std::error_code ec;
+      const auto target = std::filesystem::read_symlink(fd.path(), ec);
+      if (!ec && target.string().find("etilqs_") != std::string::npos) ++n;
+    }
+    return n;
+  };
+  db.exec("BEGIN IMMEDIATE; SAVEPOINT a; UPDATE big SET v = randomblob(2000)");  // about 400 KiB of pages
+  EXPECT_EQ(temp_files(), 0);
+  db.exec("ROLLBACK TO a; RELEASE a; ROLLBACK");
 }
 
 TEST(Store, RefusesADatabaseWithANewerSchema) {
