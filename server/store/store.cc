@@ -10,7 +10,7 @@ using analytics::Date;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     R"sql(
 CREATE TABLE schools(
   school_id TEXT PRIMARY KEY,
@@ -210,6 +210,54 @@ CREATE TABLE meta(
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL) WITHOUT ROWID;
 )sql",
+    // 7: fewer pages per write (issue 6).
+    // - day_loads is keyed by date before class. A school's class-days of one date
+    //   then lie together: what an evening's homework writes, and what compliance
+    //   sums by (school, date). The (school_id, date) index is the key itself now.
+    // - The audit log drops AUTOINCREMENT. Its rows are never deleted (a trigger
+    //   refuses), so plain rowids never repeat either, and an insert no longer reads
+    //   and writes sqlite_sequence. Every row keeps its seq.
+    R"sql(
+CREATE TABLE day_loads_v7(
+  school_id TEXT NOT NULL,
+  date TEXT NOT NULL,
+  class_id TEXT NOT NULL,
+  grade INTEGER NOT NULL,
+  students_reported INTEGER NOT NULL,
+  students_over_cap INTEGER NOT NULL,
+  has_counted INTEGER NOT NULL,
+  over_cap INTEGER NOT NULL,
+  figures BLOB NOT NULL,
+  PRIMARY KEY (school_id, date, class_id)) WITHOUT ROWID;
+INSERT INTO day_loads_v7(school_id, date, class_id, grade, students_reported, students_over_cap, has_counted,
+                         over_cap, figures)
+  SELECT school_id, date, class_id, grade, students_reported, students_over_cap, has_counted, over_cap, figures
+  FROM day_loads;
+DROP TABLE day_loads;
+ALTER TABLE day_loads_v7 RENAME TO day_loads;
+CREATE TABLE audit_v7(
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  token_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  method TEXT NOT NULL,
+  route TEXT NOT NULL,
+  target TEXT NOT NULL,
+  school_id TEXT NOT NULL DEFAULT '',
+  district TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL);
+INSERT INTO audit_v7(seq, at, token_id, role, remote, method, route, target, school_id, district, status)
+  SELECT seq, at, token_id, role, remote, method, route, target, school_id, district, status FROM audit;
+DROP TABLE audit;
+ALTER TABLE audit_v7 RENAME TO audit;
+CREATE INDEX audit_by_school ON audit(school_id, seq);
+CREATE INDEX audit_by_district ON audit(district, seq);
+CREATE TRIGGER audit_is_immutable BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log cannot be changed'); END;
+CREATE TRIGGER audit_is_kept BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit log cannot be deleted from'); END;
+)sql",
 };
 
 constexpr const char* kAssignmentColumns =
@@ -341,6 +389,10 @@ const std::vector<analytics::TimingFacts>& ClassRecords::timings_on(Date d) cons
 }
 
 std::unique_ptr<Store> Store::open(const std::string& path) {
+  return open_at_version(path, static_cast<int>(kMigrations.size()));
+}
+
+std::unique_ptr<Store> Store::open_at_version(const std::string& path, int version) {
   auto db = Db::open(path);
   db->exec("PRAGMA journal_mode=WAL");
   db->exec("PRAGMA synchronous=FULL");
@@ -349,7 +401,7 @@ std::unique_ptr<Store> Store::open(const std::string& path) {
   // stay in memory instead of spilling to a temporary file past 64 KiB.
   db->exec("PRAGMA temp_store=MEMORY");
   std::unique_ptr<Store> store(new Store(std::move(db)));
-  store->migrate();
+  store->migrate(std::min(version, static_cast<int>(kMigrations.size())));
   return store;
 }
 
@@ -372,15 +424,16 @@ int Store::schema_version() {
   return version;
 }
 
-void Store::migrate() {
+void Store::migrate(int upto) {
   Transaction tx(*db_);
   const int version = schema_version();
   if (version > static_cast<int>(kMigrations.size())) {
     throw StoreError(0, "database schema version " + std::to_string(version) + " is newer than this server knows (" +
                             std::to_string(kMigrations.size()) + ")");
   }
-  for (size_t i = static_cast<size_t>(version); i < kMigrations.size(); ++i) db_->exec(kMigrations[i]);
-  db_->exec("PRAGMA user_version = " + std::to_string(kMigrations.size()));
+  if (version >= upto) return;  // the transaction rolls back: nothing changed
+  for (int i = version; i < upto; ++i) db_->exec(kMigrations[static_cast<size_t>(i)]);
+  db_->exec("PRAGMA user_version = " + std::to_string(upto));
   tx.commit();
 }
 
@@ -667,7 +720,7 @@ void Store::put_day_load(const std::string& school_id, const std::string& class_
   day.SerializeToString(&figures);
   db_->prepare(
          "INSERT INTO day_loads(school_id, class_id, date, grade, students_reported, students_over_cap, has_counted, "
-         "over_cap, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(school_id, class_id, date) DO UPDATE SET "
+         "over_cap, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(school_id, date, class_id) DO UPDATE SET "
          "grade = excluded.grade, students_reported = excluded.students_reported, "
          "students_over_cap = excluded.students_over_cap, has_counted = excluded.has_counted, "
          "over_cap = excluded.over_cap, figures = excluded.figures")
@@ -695,17 +748,19 @@ void Store::clear_day_loads() { db_->exec("DELETE FROM day_loads"); }
 
 std::map<Date, pb::DayLoad> Store::day_loads(const std::string& school_id, const std::string& class_id, Date from,
                                              Date to) {
-  Stmt& s = db_->prepare(
-      "SELECT date, figures FROM day_loads WHERE school_id = ? AND class_id = ? AND date BETWEEN ? AND ?");
-  s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
+  // The key puts the date before the class: one lookup a date reads only this
+  // class's rows, where a range would read every class of the school.
+  Stmt& s = db_->prepare("SELECT figures FROM day_loads WHERE school_id = ? AND date = ? AND class_id = ?");
   std::map<Date, pb::DayLoad> out;
-  while (s.step()) {
-    const auto d = analytics::parse_date(s.text(0));
-    if (!d) continue;
-    if (!out[*d].ParseFromString(s.text(1))) {
-      throw StoreError(0, "the rollup of " + class_id + " on " + s.text(0) + " cannot be read");
+  for (Date d = from; d <= to; d = d + 1) {
+    const std::string date = analytics::format_date(d);
+    s.reset();
+    s.bind(1, school_id).bind(2, date).bind(3, class_id);
+    if (s.step() && !out[d].ParseFromString(s.text(0))) {
+      throw StoreError(0, "the rollup of " + class_id + " on " + date + " cannot be read");
     }
   }
+  s.reset();
   return out;
 }
 

@@ -89,6 +89,8 @@ class Store {
   // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
   // Throws StoreError when the file cannot be used (or has a newer schema).
   static std::unique_ptr<Store> open(const std::string& path);
+  // For tests of a migration: as open(), but migrates only as far as `version`.
+  static std::unique_ptr<Store> open_at_version(const std::string& path, int version);
   // Another connection to a store open() has migrated, for reads beside the writer
   // (WAL): query_only, so a read that would write fails instead.
   static std::unique_ptr<Store> open_reader(const std::string& path);
@@ -242,7 +244,7 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}
-  void migrate();
+  void migrate(int upto);
 
   // Schools, classes, calendars and tokens change rarely and nearly every request
   // reads them. Rows read inside a transaction or snapshot are kept while the

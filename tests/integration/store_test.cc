@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <tuple>
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -55,6 +56,89 @@ TEST(Store, KeepsSavepointJournalsInMemory) {
   db.exec("BEGIN IMMEDIATE; SAVEPOINT a; UPDATE big SET v = randomblob(2000)");  // about 400 KiB of pages
   EXPECT_EQ(temp_files(), 0);
   db.exec("ROLLBACK TO a; RELEASE a; ROLLBACK");
+}
+
+// Migration 7 rebuilds two tables: day_loads keyed (school, date, class), and the
+// audit log without AUTOINCREMENT. What was stored before stays, row for row.
+TEST(Store, Migration7KeepsEveryRollupAndAuditEntry) {
+  TempDir dir;
+  const std::string path = (dir.path() / "s.db").string();
+  auto entry = [](int i) {
+    store::AuditEntry e;
+    e.at = "2026-11-2" + std::to_string(i) + "T18:00:00.000Z";
+    e.token_id = "t" + std::to_string(i);
+    e.role = "teacher";
+    e.remote = "10.0.0." + std::to_string(i);
+    e.method = "POST";
+    e.route = "/v1/assignments";
+    e.target = "a" + std::to_string(i);
+    e.school_id = "s1";
+    e.district = "d1";
+    e.status = 200 + i;
+    return e;
+  };
+  auto day = [](const std::string& date, int planned) {
+    pb::DayLoad d;
+    d.set_date(date);
+    d.set_planned_minutes(planned);
+    d.set_students_reported(40);
+    return d;
+  };
+  {
+    auto v6 = store::Store::open_at_version(path, 6);
+    ASSERT_EQ(v6->schema_version(), 6);
+    store::Transaction tx(v6->db());
+    for (int i = 1; i <= 3; ++i) v6->insert_audit(entry(i));
+    v6->put_day_load("s1", "c1", day("2026-11-23", 55), {.grade = 4, .students_reported = 40});
+    v6->put_day_load("s1", "c1", day("2026-11-25", 70), {.grade = 4, .students_reported = 40, .over_cap = true});
+    v6->put_day_load("s1", "c2", day("2026-11-23", 20), {.grade = 4, .students_reported = 40});
+    tx.commit();
+  }
+  auto store = store::Store::open(path);
+  EXPECT_EQ(store->schema_version(), 7);
+
+  const auto entries = store->audit("", "", 0, 10);
+  ASSERT_EQ(entries.size(), 3u);
+  for (int i = 1; i <= 3; ++i) {
+    const auto& e = entries[static_cast<size_t>(i - 1)];
+    const auto want = entry(i);
+    EXPECT_EQ(e.seq, i);
+    EXPECT_EQ(std::tie(e.at, e.token_id, e.role, e.remote, e.method, e.route, e.target, e.school_id, e.district,
+                       e.status),
+              std::tie(want.at, want.token_id, want.role, want.remote, want.method, want.route, want.target,
+                       want.school_id, want.district, want.status));
+  }
+  store->insert_audit(entry(4));
+  EXPECT_EQ(store->audit("s1", "", 3, 10).at(0).seq, 4);  // seq goes on from the last
+  EXPECT_THROW(store->db().exec("UPDATE audit SET status = 500"), store::StoreError);
+  EXPECT_THROW(store->db().exec("DELETE FROM audit"), store::StoreError);
+  EXPECT_EQ(store->audit("", "d1", 0, 10).size(), 4u);
+
+  const auto c1 = store->day_loads("s1", "c1", *analytics::parse_date("2026-11-23"),
+                                   *analytics::parse_date("2026-11-29"));
+  ASSERT_EQ(c1.size(), 2u);
+  EXPECT_EQ(c1.begin()->second.planned_minutes(), 55);
+  EXPECT_EQ(c1.rbegin()->second.date(), "2026-11-25");
+  EXPECT_EQ(c1.rbegin()->second.planned_minutes(), 70);
+  EXPECT_EQ(store->day_loads("s1", "c2", *analytics::parse_date("2026-11-23"), *analytics::parse_date("2026-11-23"))
+                .at(*analytics::parse_date("2026-11-23"))
+                .planned_minutes(),
+            20);
+  const auto totals = store->rollup_totals("s1", 4, *analytics::parse_date("2026-11-23"),
+                                           *analytics::parse_date("2026-11-29"));
+  EXPECT_EQ(totals.student_days, 120);
+
+  // The old index and the sequence row are gone: nothing writes them any more.
+  auto count = [&](const std::string& sql) {
+    auto& s = store->db().prepare(sql);
+    EXPECT_TRUE(s.step());
+    const auto n = s.int64(0);
+    s.reset();
+    return n;
+  };
+  EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'day_loads_school_date'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v7'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM sqlite_sequence WHERE name = 'audit'"), 0);
 }
 
 TEST(Store, RefusesADatabaseWithANewerSchema) {
