@@ -71,6 +71,7 @@ std::unique_ptr<Db> Db::open(const std::string& path) {
 }
 
 Db::~Db() {
+  by_address_.clear();
   cache_.clear();
   for (auto& [_, s] : raw_) sqlite3_finalize(s);
   sqlite3_close(db_);
@@ -89,6 +90,16 @@ Stmt& Db::prepare(const std::string& sql) {
   return *cache_.emplace(sql, std::make_unique<Stmt>(s)).first->second;
 }
 
+Stmt& Db::prepare_static(const char* sql) {
+  if (auto it = by_address_.find(sql); it != by_address_.end()) {
+    it->second->reset();
+    return *it->second;
+  }
+  Stmt& s = prepare(std::string(sql));
+  by_address_.emplace(sql, &s);
+  return s;
+}
+
 void Db::exec(const std::string& sql) {
   char* err = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
@@ -99,13 +110,13 @@ void Db::exec(const std::string& sql) {
   }
 }
 
-void Db::run(const std::string& sql) {
-  Stmt& s = prepare(sql);
+void Db::run(const char* sql) {
+  Stmt& s = prepare_static(sql);
   s.exec();
   s.reset();
 }
 
-void Db::begin(const std::string& sql) {
+void Db::begin(const char* sql) {
   run(sql);
   try {
     notice_other_commits();

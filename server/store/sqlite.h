@@ -72,11 +72,20 @@ class Db {
   // A cached prepared statement, reset and with bindings cleared. The reference is
   // valid until the next prepare() of the same SQL text.
   Stmt& prepare(const std::string& sql);
+  // The same for SQL text that lives as long as the program (a string literal, or
+  // a function-local static's c_str()): found by its address, so a lookup neither
+  // copies nor hashes the text. Never pass a temporary's text.
+  Stmt& prepare_static(const char* sql);
+  template <size_t N>
+  Stmt& prepare(const char (&sql)[N]) {
+    return prepare_static(sql);
+  }
   // Runs SQL text (any number of statements), parsed each time.
   void exec(const std::string& sql);
   // Runs one statement, prepared once and cached: for the transaction statements
   // every request runs.
-  void run(const std::string& sql);
+  // `sql` lives as long as the program (a literal), as for prepare_static.
+  void run(const char* sql);
   int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
   sqlite3* handle() const { return db_; }
@@ -96,7 +105,7 @@ class Db {
   explicit Db(sqlite3* db) : db_(db) {}
   // Runs a BEGIN, then looks for other connections' commits (rolled back if that
   // look fails).
-  void begin(const std::string& sql);
+  void begin(const char* sql);
   // Inside a transaction: bumps the epoch when another connection committed since
   // the last look (PRAGMA data_version, which also starts a deferred snapshot).
   void notice_other_commits();
@@ -105,6 +114,7 @@ class Db {
   int64_t data_version_ = -1;
   std::unordered_map<std::string, std::unique_ptr<Stmt>> cache_;
   std::unordered_map<std::string, sqlite3_stmt*> raw_;
+  std::unordered_map<const char*, Stmt*> by_address_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.

@@ -604,7 +604,7 @@ void Store::put_calendar(const pb::Calendar& c) {
 
 std::optional<StoredAssignment> Store::assignment(const std::string& assignment_id) {
   static const std::string kSql = std::string("SELECT ") + kAssignmentColumns + " FROM assignments WHERE assignment_id = ?";
-  Stmt& s = db_->prepare(kSql);
+  Stmt& s = db_->prepare_static(kSql.c_str());
   s.bind(1, assignment_id);
   if (!s.step()) return std::nullopt;
   auto out = read_assignment(s);
@@ -658,14 +658,20 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
   ClassRecords out;
   const std::string f = analytics::format_date(from), t = analytics::format_date(to);
   {
-    Stmt& s = db_->prepare(std::string("SELECT ") + kAssignmentColumns +
-                           " FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date BETWEEN ? AND ? "
-                           "ORDER BY assigned_date, assignment_id");
+    // The index gives the dates in order; a date's few assignments are sorted by id
+    // here rather than by a sorter in the statement.
+    static const std::string kSql = std::string("SELECT ") + kAssignmentColumns +
+                                    " FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date "
+                                    "BETWEEN ? AND ? ORDER BY assigned_date";
+    Stmt& s = db_->prepare_static(kSql.c_str());
     s.bind(1, school_id).bind(2, class_id).bind(3, f).bind(4, t);
     while (s.step()) {
       auto stored = read_assignment(s);
       const auto d = analytics::parse_date(stored.assignment.assigned_date());
       if (d) out.assignments[*d].push_back(facts_of(stored));
+    }
+    for (auto& [_, on] : out.assignments) {
+      std::sort(on.begin(), on.end(), [](const auto& a, const auto& b) { return a.assignment_id < b.assignment_id; });
     }
   }
   Stmt& s = db_->prepare(
@@ -683,9 +689,10 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
 
 std::vector<StoredAssignment> Store::assignments_on(const std::string& school_id, const std::string& class_id,
                                                     Date date) {
-  Stmt& s = db_->prepare(std::string("SELECT ") + kAssignmentColumns +
-                         " FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date = ? "
-                         "ORDER BY created_at, assignment_id");
+  static const std::string kSql = std::string("SELECT ") + kAssignmentColumns +
+                                  " FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date = ? "
+                                  "ORDER BY created_at, assignment_id";
+  Stmt& s = db_->prepare_static(kSql.c_str());
   s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(date));
   std::vector<StoredAssignment> out;
   while (s.step()) out.push_back(read_assignment(s));
@@ -809,9 +816,10 @@ std::map<int, int> Store::open_breach_counts(const std::string& school_id, int g
 
 std::vector<pb::Breach> Store::open_breaches_in(const std::string& school_id, const std::string& class_id, Date from,
                                                 Date to) {
-  Stmt& s = db_->prepare(std::string("SELECT ") + kBreachColumns +
-                         " FROM breaches WHERE school_id = ? AND class_id = ? AND date BETWEEN ? AND ? AND state = 1 "
-                         "ORDER BY date, kind");
+  static const std::string kSql =
+      std::string("SELECT ") + kBreachColumns +
+      " FROM breaches WHERE school_id = ? AND class_id = ? AND date BETWEEN ? AND ? AND state = 1 ORDER BY date, kind";
+  Stmt& s = db_->prepare_static(kSql.c_str());
   s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
   std::vector<pb::Breach> out;
   while (s.step()) out.push_back(read_breach(s));
@@ -819,8 +827,9 @@ std::vector<pb::Breach> Store::open_breaches_in(const std::string& school_id, co
 }
 
 void Store::insert_breach(const pb::Breach& b) {
-  db_->prepare(std::string("INSERT INTO breaches(") + kBreachColumns +
-               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+  static const std::string kSql =
+      std::string("INSERT INTO breaches(") + kBreachColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  db_->prepare_static(kSql.c_str())
       .bind(1, b.breach_id())
       .bind(2, static_cast<int>(b.kind()))
       .bind(3, static_cast<int>(b.severity()))
@@ -858,7 +867,8 @@ void Store::resolve_breach(const std::string& breach_id, const std::string& now)
 }
 
 std::optional<pb::Breach> Store::breach(const std::string& breach_id) {
-  Stmt& s = db_->prepare(std::string("SELECT ") + kBreachColumns + " FROM breaches WHERE breach_id = ?");
+  static const std::string kSql = std::string("SELECT ") + kBreachColumns + " FROM breaches WHERE breach_id = ?";
+  Stmt& s = db_->prepare_static(kSql.c_str());
   s.bind(1, breach_id);
   if (!s.step()) return std::nullopt;
   auto b = read_breach(s);
@@ -1253,7 +1263,7 @@ std::optional<TokenRecord> Store::token(const std::string& token_id) {
     if (auto it = kept->tokens.find(token_id); it != kept->tokens.end()) return it->second;
   }
   static const std::string kSql = "SELECT " + std::string(kTokenColumns) + " FROM tokens WHERE token_id = ?";
-  Stmt& s = db_->prepare(kSql);
+  Stmt& s = db_->prepare_static(kSql.c_str());
   s.bind(1, token_id);
   if (!s.step()) return std::nullopt;
   TokenRecord out = read_token(s);
