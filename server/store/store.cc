@@ -603,7 +603,8 @@ void Store::put_calendar(const pb::Calendar& c) {
 }
 
 std::optional<StoredAssignment> Store::assignment(const std::string& assignment_id) {
-  static const std::string kSql = std::string("SELECT ") + kAssignmentColumns + " FROM assignments WHERE assignment_id = ?";
+  static const std::string kSql =
+      std::string("SELECT ") + kAssignmentColumns + " FROM assignments WHERE assignment_id = ?";
   Stmt& s = db_->prepare_static(kSql.c_str());
   s.bind(1, assignment_id);
   if (!s.step()) return std::nullopt;
@@ -827,8 +828,8 @@ std::vector<pb::Breach> Store::open_breaches_in(const std::string& school_id, co
 }
 
 void Store::insert_breach(const pb::Breach& b) {
-  static const std::string kSql =
-      std::string("INSERT INTO breaches(") + kBreachColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static const std::string kSql = std::string("INSERT INTO breaches(") + kBreachColumns +
+                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   db_->prepare_static(kSql.c_str())
       .bind(1, b.breach_id())
       .bind(2, static_cast<int>(b.kind()))

@@ -1,9 +1,9 @@
 // The SQLite store on real files: schema migration, WAL, reopening.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <tuple>
-#include <sqlite3.h>
 
 #include "store/store.h"
 #include "support/test_server.h"
@@ -42,8 +42,9 @@ TEST(Store, KeepsSavepointJournalsInMemory) {
   auto store = store::Store::open((dir.path() / "s.db").string());
   store::Db& db = store->db();
   db.exec("CREATE TABLE big(k INTEGER PRIMARY KEY, v BLOB)");
-  db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) "
-          "INSERT INTO big SELECT i, randomblob(2000) FROM n");
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) "
+      "INSERT INTO big SELECT i, randomblob(2000) FROM n");
   auto temp_files = [] {
     int n = 0;
     for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
@@ -103,10 +104,10 @@ TEST(Store, Migration7KeepsEveryRollupAndAuditEntry) {
     const auto& e = entries[static_cast<size_t>(i - 1)];
     const auto want = entry(i);
     EXPECT_EQ(e.seq, i);
-    EXPECT_EQ(std::tie(e.at, e.token_id, e.role, e.remote, e.method, e.route, e.target, e.school_id, e.district,
-                       e.status),
-              std::tie(want.at, want.token_id, want.role, want.remote, want.method, want.route, want.target,
-                       want.school_id, want.district, want.status));
+    EXPECT_EQ(
+        std::tie(e.at, e.token_id, e.role, e.remote, e.method, e.route, e.target, e.school_id, e.district, e.status),
+        std::tie(want.at, want.token_id, want.role, want.remote, want.method, want.route, want.target, want.school_id,
+                 want.district, want.status));
   }
   store->insert_audit(entry(4));
   EXPECT_EQ(store->audit("s1", "", 3, 10).at(0).seq, 4);  // seq goes on from the last
@@ -114,8 +115,8 @@ TEST(Store, Migration7KeepsEveryRollupAndAuditEntry) {
   EXPECT_THROW(store->db().exec("DELETE FROM audit"), store::StoreError);
   EXPECT_EQ(store->audit("", "d1", 0, 10).size(), 4u);
 
-  const auto c1 = store->day_loads("s1", "c1", *analytics::parse_date("2026-11-23"),
-                                   *analytics::parse_date("2026-11-29"));
+  const auto c1 =
+      store->day_loads("s1", "c1", *analytics::parse_date("2026-11-23"), *analytics::parse_date("2026-11-29"));
   ASSERT_EQ(c1.size(), 2u);
   EXPECT_EQ(c1.begin()->second.planned_minutes(), 55);
   EXPECT_EQ(c1.rbegin()->second.date(), "2026-11-25");
@@ -124,8 +125,8 @@ TEST(Store, Migration7KeepsEveryRollupAndAuditEntry) {
                 .at(*analytics::parse_date("2026-11-23"))
                 .planned_minutes(),
             20);
-  const auto totals = store->rollup_totals("s1", 4, *analytics::parse_date("2026-11-23"),
-                                           *analytics::parse_date("2026-11-29"));
+  const auto totals =
+      store->rollup_totals("s1", 4, *analytics::parse_date("2026-11-23"), *analytics::parse_date("2026-11-29"));
   EXPECT_EQ(totals.student_days, 120);
 
   // The old index and the sequence row are gone: nothing writes them any more.
