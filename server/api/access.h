@@ -18,8 +18,8 @@
 #include "auth/rate_limit.h"
 #include "core/clock.h"
 #include "core/status.h"
-#include "hwload/v1/hwload.pb.h"
 #include "http/message.h"
+#include "hwload/v1/hwload.pb.h"
 #include "store/store.h"
 
 namespace hwload::api {
@@ -32,6 +32,15 @@ struct AccessOptions {
   bool metrics_public = false;
   std::chrono::minutes session_lifetime{720};
   bool secure_cookies = false;  // the listener speaks TLS: cookies get `Secure`
+};
+
+// What Api::prepare works out on the I/O thread (http::ServerOptions::prepare), so
+// the store thread does not: the bearer token's id and its secret hashed, and the
+// body decoded into the route's message.
+struct PreparedRequest : http::Prepared {
+  std::string token_id;                             // set when the Authorization header is a well-formed bearer token
+  std::string secret_hash;                          // sha256 of its secret
+  std::unique_ptr<google::protobuf::Message> body;  // null: the handler decodes (and reports errors)
 };
 
 // Who is asking. No principal: nobody (no credentials were sent).

@@ -26,11 +26,23 @@ Response reply(const Request& req, const StatusOr<T>& result, int status = 200) 
   return http::respond(req, *result, status);
 }
 
+// The request's body as a T: taken from what prepare() decoded on the I/O thread
+// (once), or parsed here.
 template <typename T>
 StatusOr<T> decoded(const Request& req) {
+  if (auto* prepared = dynamic_cast<PreparedRequest*>(req.prepared.get()); prepared && prepared->body) {
+    std::unique_ptr<google::protobuf::Message> body = std::move(prepared->body);
+    if (auto* msg = dynamic_cast<T*>(body.get())) return std::move(*msg);
+  }
   T msg;
   if (Status st = http::decode(req, msg); !st.is_ok()) return st;
   return msg;
+}
+
+// A route's body type, for prepare().
+template <typename T>
+const google::protobuf::Message* body_of() {
+  return &T::default_instance();
 }
 
 std::string param(const Request& req, const std::string& name) {
@@ -341,6 +353,24 @@ http::Response Api::handle(const Request& req) {
   return res;
 }
 
+void Api::prepare(Request& req) const {
+  auto prepared = std::make_shared<PreparedRequest>();
+  if (auto presented = auth::parse_bearer(req.authorization)) {
+    prepared->token_id = std::move(presented->token_id);
+    prepared->secret_hash = auth::sha256(presented->secret);
+  }
+  // Only a request that presents a token has its body decoded ahead: one without
+  // is refused before its body is read for meaning.
+  if (!prepared->token_id.empty()) {
+    if (const auto m = router_.match(req.method, req.path); m.handler && m.handler->body) {
+      std::unique_ptr<google::protobuf::Message> body(m.handler->body->New());
+      // A body that does not decode is left to the handler, which answers for it.
+      if (http::decode(req, *body).is_ok()) prepared->body = std::move(body);
+    }
+  }
+  req.prepared = std::move(prepared);
+}
+
 // Who is asking, whether they may ask at all, and how often: then the route.
 Response Api::admit(Exchange& ex, const Route& route) {
   const Request& req = ex.req;
@@ -422,7 +452,7 @@ void Api::add_routes() {
                                    "a school_admin token may not move its school to another district"));
           }
           return reply(ex, svc.put_school(id, std::move(*body)));
-        }});
+        }, body_of<pb::School>()});
   r.add("GET", "/v1/schools/{school_id}", {token, [&svc](Exchange& ex) {
           const std::string& id = ex.p("school_id");
           if (Status st = ex.allow_school(Action::kReadSchool); !st.is_ok()) return fail(ex, st);
@@ -434,7 +464,7 @@ void Api::add_routes() {
           auto body = decoded<pb::Class>(ex.req);
           if (!body.is_ok()) return fail(ex, body.status());
           return reply(ex, svc.put_class(id, ex.p("class_id"), std::move(*body)));
-        }});
+        }, body_of<pb::Class>()});
   r.add("GET", "/v1/schools/{school_id}/classes", {token, [&svc, &acc](Exchange& ex) {
           const std::string& id = ex.p("school_id");
           auto grade = int_param(ex.req, "grade", 0);
@@ -456,7 +486,7 @@ void Api::add_routes() {
           auto body = decoded<pb::Calendar>(ex.req);
           if (!body.is_ok()) return fail(ex, body.status());
           return reply(ex, svc.put_calendar(id, std::move(*body)));
-        }});
+        }, body_of<pb::Calendar>()});
   r.add("GET", "/v1/schools/{school_id}/calendar", {token, [&svc](Exchange& ex) {
           const std::string& id = ex.p("school_id");
           if (Status st = ex.allow_school(Action::kReadCalendar); !st.is_ok()) return fail(ex, st);
@@ -476,7 +506,7 @@ void Api::add_routes() {
           for (const auto& a : body->assignments()) schools.insert(a.school_id());
           attribute_to_school(ex, acc, schools);
           return reply(ex, result);
-        }});
+        }, body_of<pb::AssignmentBatch>()});
   r.add("PUT", "/v1/assignments/{assignment_id}", {token, [&svc, &acc](Exchange& ex) {
           const std::string& id = ex.p("assignment_id");
           if (auto existing = acc.assignment(id)) {
@@ -494,7 +524,7 @@ void Api::add_routes() {
               !st.is_ok())
             return fail(ex, st);
           return reply(ex, svc.put_assignment(id, std::move(*body)));
-        }});
+        }, body_of<pb::Assignment>()});
   r.add("GET", "/v1/assignments/{assignment_id}", {token, [&svc, &acc](Exchange& ex) {
           const std::string& id = ex.p("assignment_id");
           if (Status st = ex.allow(Action::kReadAssignment, exists_or_any(ex, acc.assignment(id)),
@@ -530,7 +560,7 @@ void Api::add_routes() {
           }
           attribute_to_school(ex, acc, schools);
           return reply(ex, result);
-        }});
+        }, body_of<pb::TimingBatch>()});
 
   // ---- loads, breaches, compliance ----
   r.add("GET", "/v1/schools/{school_id}/classes/{class_id}/load", {token, [&svc, &acc](Exchange& ex) {
@@ -604,7 +634,7 @@ void Api::add_routes() {
           if (!body.is_ok()) return fail(ex, body.status());
           if (body->acknowledged_by().empty()) body->set_acknowledged_by(acknowledger(ex.caller));
           return reply(ex, svc.acknowledge(id, *body));
-        }});
+        }, body_of<pb::AcknowledgeRequest>()});
 
   // ---- the bureau's alert feed and webhooks ----
   r.add("GET", "/v1/alerts", {token, [&svc](Exchange& ex) {
@@ -633,7 +663,7 @@ void Api::add_routes() {
             return fail(ex, st);
           ex.what = ex.req.path + " -> " + body->url();
           return reply(ex, svc.put_subscription(id, std::move(*body)));
-        }});
+        }, body_of<pb::Subscription>()});
   r.add("GET", "/v1/subscriptions", {token, [&svc](Exchange& ex) {
           auth::Target t;
           t.district = param(ex.req, "district");
@@ -693,7 +723,7 @@ void Api::add_notice_routes() {
             res.headers.emplace_back("Location", "/v1/schools/" + id + "/notices/" + published->notice.notice_id());
           }
           return res;
-        }});
+        }, body_of<pb::PublishNoticeRequest>()});
   r.add("GET", "/v1/schools/{school_id}/notices", {Gate::kPublic, [&svc](Exchange& ex) {
           auto limit = int_param(ex.req, "limit", 100);
           if (!limit.is_ok()) return fail(ex, limit.status());
@@ -710,7 +740,7 @@ void Api::add_notice_routes() {
           auto body = decoded<pb::NoticeSchedule>(ex.req);
           if (!body.is_ok()) return fail(ex, body.status());
           return reply(ex, svc.put_notice_schedule(id, std::move(*body)));
-        }});
+        }, body_of<pb::NoticeSchedule>()});
   r.add("GET", "/v1/schools/{school_id}/notice-schedule", {token, [&svc](Exchange& ex) {
           const std::string& id = ex.p("school_id");
           if (Status st = ex.allow_school(Action::kReadNoticeSchedule); !st.is_ok()) return fail(ex, st);

@@ -51,6 +51,11 @@ class Api {
   Api(core::Service& service, Access& access, std::function<std::string()> extra_metrics = {},
       Metrics* metrics = nullptr);
   http::Response handle(const http::Request& req);
+  // On an I/O thread, before the hand-off (http::ServerOptions::prepare): hashes the
+  // bearer token and decodes the body of a route that names its message, into a
+  // PreparedRequest. Reads no store, and only the routes, which do not change after
+  // construction, so any thread may call it beside handle().
+  void prepare(http::Request& req) const;
   Metrics& metrics() { return *metrics_; }
 
   // Who may reach a route: anyone; a caller with a token; or a person with a
@@ -59,6 +64,8 @@ class Api {
   struct Route {
     Gate gate;
     std::function<http::Response(Exchange&)> handler;
+    // The body's message type (its default instance), for prepare(); null: none.
+    const google::protobuf::Message* body = nullptr;
   };
 
  private:

@@ -12,9 +12,9 @@
 #include "app/demo.h"
 #include "app/group_commit.h"
 #include "app/read_pool.h"
-#include "hwload/thread_name.h"
 #include "delivery/dispatcher.h"
 #include "http/server.h"
+#include "hwload/thread_name.h"
 #include "store/checkpointer.h"
 #include "store/store.h"
 
@@ -240,6 +240,9 @@ void App::start() {
   ho.per_address_rps = c.per_address_rps;
   ho.per_address_burst = c.per_address_burst;
   ho.max_connections_per_address = c.max_connections_per_address;
+  // The token's hash and the body's decoding, on the I/O thread that read the
+  // request: the store thread then does only what needs the store.
+  if (c.prepare_requests) ho.prepare = [&m](http::Request& req) { m.writer.api->prepare(req); };
   m.server = std::make_unique<http::HttpServer>(
       m.io, ho,
       [&m](http::Work work) {

@@ -27,6 +27,10 @@ struct Config {
   size_t max_connections = 10000;
   int max_batch_items = 5000;
   int sweep_interval_seconds = 3600;  // flexible no-homework week checks
+  // Hash each request's token and decode its body on the I/O thread that read it,
+  // before the hand-off (api::Api::prepare). Off only in tests, which check that
+  // the handlers answer the same without it; not a setting of the file.
+  bool prepare_requests = true;
 
   // TLS on the listener ([server] tls_cert, tls_key; --tls-cert, --tls-key). Both
   // set: the server speaks only HTTPS.
@@ -45,7 +49,7 @@ struct Config {
   int session_minutes = 720;    // a browser session's lifetime
 
   // Disclosure notices ([notices]).
-  std::string public_url;                 // prefix of html_url, e.g. https://hwload.example.cn
+  std::string public_url;                  // prefix of html_url, e.g. https://hwload.example.cn
   int notice_check_interval_seconds = 30;  // how often schedules are checked
   int notice_catch_up_days = 7;            // missed days published after a restart
 

@@ -123,9 +123,11 @@ std::optional<PresentedToken> parse_bearer(std::string_view authorization) {
 }
 
 bool secret_matches(std::string_view secret, std::string_view stored_hash) {
-  const std::string presented = sha256(secret);
-  return presented.size() == stored_hash.size() &&
-         CRYPTO_memcmp(presented.data(), stored_hash.data(), presented.size()) == 0;
+  return digest_matches(sha256(secret), stored_hash);
+}
+
+bool digest_matches(std::string_view digest, std::string_view stored_hash) {
+  return digest.size() == stored_hash.size() && CRYPTO_memcmp(digest.data(), stored_hash.data(), digest.size()) == 0;
 }
 
 }  // namespace hwload::auth

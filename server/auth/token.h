@@ -34,5 +34,7 @@ std::string sha256(std::string_view data);
 // Whether SHA-256 of `secret` equals `stored_hash`, in time independent of where
 // they differ.
 bool secret_matches(std::string_view secret, std::string_view stored_hash);
+// The same for a secret already hashed (sha256 of it).
+bool digest_matches(std::string_view digest, std::string_view stored_hash);
 
 }  // namespace hwload::auth

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,13 @@
 namespace hwload::http {
 
 enum class Format { kJson, kProtobuf };
+
+// What the application worked out from a request on the I/O thread that read it,
+// before the hand-off (ServerOptions::prepare): work that needs no store, done
+// beside the store thread instead of on it. The transport only carries it.
+struct Prepared {
+  virtual ~Prepared() = default;
+};
 
 struct Request {
   std::string method;                        // "GET", "PUT", ...
@@ -25,8 +33,9 @@ struct Request {
   std::string cookie;
   std::string origin;
   std::string request_id;
-  std::string remote;  // peer address
-  bool secure = false;  // arrived over TLS (the transport knows; no header is trusted for it)
+  std::string remote;                  // peer address
+  bool secure = false;                 // arrived over TLS (the transport knows; no header is trusted for it)
+  std::shared_ptr<Prepared> prepared;  // null: not prepared; the handler does it all
 
   // Whether it may change anything: every method but GET and HEAD. Such a request
   // runs on the store thread, in one transaction with its audit record; the others

@@ -342,6 +342,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return write(req, std::move(res), keep_alive_);
     }
     ++server_->pending_;
+    if (server_->options_.prepare) {
+      try {
+        server_->options_.prepare(req);
+      } catch (const std::exception& e) {
+        req.prepared.reset();
+        server_->log_->warn("{} prepare failed: {}", req.request_id, e.what());
+      }
+    }
     auto self = this->shared_from_this();
     auto shared_req = std::make_shared<Request>(std::move(req));
     const auto start = std::chrono::steady_clock::now();

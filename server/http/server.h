@@ -47,6 +47,11 @@ struct ServerOptions {
   // 503, as for the global cap.
   double per_address_rps = 0, per_address_burst = 0;
   size_t max_connections_per_address = 0;
+
+  // Runs on the I/O thread for every request that passed the limits, before it is
+  // posted (may fill Request::prepared). It must not block, and should not throw;
+  // if it does, the request goes on unprepared.
+  std::function<void(Request&)> prepare;
 };
 
 using RequestHandler = std::function<Response(const Request&)>;

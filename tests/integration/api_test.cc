@@ -2,6 +2,8 @@
 // driven through the client SDK, in both wire encodings.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "support/test_server.h"
 
 namespace hwload::testing {
@@ -420,6 +422,70 @@ TEST(Profiles, ConfiguredWeekendCapsApplyAndCalendarOverridesTheWeekdayRule) {
   EXPECT_EQ(load->days(0).cap_minutes(), 60);
   EXPECT_EQ(load->days(0).breaches_size(), 0);  // 40 <= 60 now
   EXPECT_EQ(load->days(1).breaches_size(), 1);  // Sunday still over 30
+}
+
+// The server hashes each token and decodes each body on the I/O thread, before the
+// store thread takes the request (Api::prepare). Without that step the handlers do
+// it themselves; both ways give the same answers, to good requests and bad.
+TEST(PreparedRequests, AnswerAsRequestsThatWereNotPrepared) {
+  auto script = [](bool prepared) {
+    app::Config config;
+    config.prepare_requests = prepared;
+    TestServer server(config);
+    auto c = server.client(Encoding::kJson);
+    seed_school(*c);
+    std::vector<std::string> answers;
+    auto raw = [&](client::Client& via, const std::string& method, const std::string& target, const std::string& body) {
+      auto r = via.send_raw(method, target, body, {{"Content-Type", "application/json"}});
+      // Breach ids are random (UUIDv7); everything else must match.
+      static const std::regex kBreachId("\"breachId\":\"[^\"]*\"");
+      answers.push_back(r.ok() ? std::to_string(r->status) + " " +
+                                     std::regex_replace(r->body, kBreachId, "\"breachId\":\"\"")
+                               : "transport: " + r.error().to_string());
+    };
+    // Good and rejected items, a timing report that puts the day over the cap, and
+    // a single assignment by PUT.
+    raw(*c, "POST", "/v1/assignments",
+        R"({"assignments": [{"assignmentId": "a1", "schoolId": "s1", "classId": "c5", "teacherId": "t1",
+            "subject": "数学", "assignedDate": "2026-11-17", "type": "WRITTEN", "estimatedMinutes": 50,
+            "title": "练习"},
+           {"assignmentId": "a2", "schoolId": "s1", "classId": "nope", "teacherId": "t1", "subject": "数学",
+            "assignedDate": "2026-11-17", "type": "WRITTEN", "estimatedMinutes": 20, "title": "练习"}]})");
+    raw(*c, "POST", "/v1/timings",
+        R"({"reports": [{"assignmentId": "a1", "students": [{"studentKey": "s01", "minutes": 75}]}]})");
+    raw(*c, "PUT", "/v1/assignments/a3",
+        R"({"schoolId": "s1", "classId": "c8", "teacherId": "t1", "subject": "语文",
+            "assignedDate": "2026-11-18", "type": "WRITTEN", "estimatedMinutes": 30, "title": "阅读"})");
+    // A body that does not decode, and one of the wrong shape.
+    raw(*c, "POST", "/v1/assignments", "{not json");
+    raw(*c, "POST", "/v1/timings", R"({"reports": 7})");
+    // No token, a malformed one, a well-formed unknown one, a known id with a wrong
+    // secret: each refused, with nothing decoded for it.
+    auto none = server.client_with("", Encoding::kJson);
+    auto malformed = server.client_with("not-a-token", Encoding::kJson);
+    std::string other_id = server.operator_token();  // hwl_<hex id>_<secret>
+    other_id[4] = other_id[4] == '0' ? '1' : '0';
+    auto unknown = server.client_with(other_id, Encoding::kJson);
+    std::string wrong = server.operator_token();
+    wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
+    auto wrong_secret = server.client_with(wrong, Encoding::kJson);
+    for (auto* via : {none.get(), malformed.get(), unknown.get(), wrong_secret.get()}) {
+      raw(*via, "POST", "/v1/assignments", R"({"assignments": []})");
+    }
+    raw(*c, "GET", "/v1/schools/s1/classes/c5/load?from=2026-11-16&to=2026-11-22", "");
+    return answers;
+  };
+  const auto prepared = script(true), unprepared = script(false);
+  ASSERT_EQ(prepared.size(), unprepared.size());
+  for (size_t i = 0; i < prepared.size(); ++i) EXPECT_EQ(prepared[i], unprepared[i]) << "exchange " << i;
+  // The script does what it says: created, rejected, over the cap, refused.
+  EXPECT_TRUE(Contains(prepared[0], "CREATED"));
+  EXPECT_TRUE(Contains(prepared[0], "REJECTED"));
+  EXPECT_EQ(prepared[1].substr(0, 3), "200");
+  EXPECT_EQ(prepared[3].substr(0, 3), "400");
+  EXPECT_EQ(prepared[4].substr(0, 3), "400");
+  for (size_t i = 5; i < 9; ++i) EXPECT_EQ(prepared[i].substr(0, 3), "401") << prepared[i];
+  EXPECT_TRUE(Contains(prepared[9], "\"plannedMinutes\":50"));
 }
 
 }  // namespace
