@@ -1,5 +1,8 @@
 #include "store/sqlite.h"
 
+#include <cassert>
+#include <cstring>
+
 namespace hwload::store {
 namespace {
 
@@ -92,6 +95,8 @@ Stmt& Db::prepare(const std::string& sql) {
 
 Stmt& Db::prepare_static(const char* sql) {
   if (auto it = by_address_.find(sql); it != by_address_.end()) {
+    // Text that did not live as long as the program would find another statement.
+    assert(std::strcmp(sqlite3_sql(it->second->handle()), sql) == 0);
     it->second->reset();
     return *it->second;
   }

@@ -43,6 +43,7 @@ class Stmt {
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string text(int col) const;
 
+  sqlite3_stmt* handle() const { return stmt_; }
   // Resets the statement for reuse (called automatically by Db::prepare).
   void reset();
 

@@ -431,7 +431,11 @@ void Store::migrate(int upto) {
     throw StoreError(0, "database schema version " + std::to_string(version) + " is newer than this server knows (" +
                             std::to_string(kMigrations.size()) + ")");
   }
-  if (version >= upto) return;  // the transaction rolls back: nothing changed
+  if (version > upto) {
+    throw StoreError(0, "database schema version " + std::to_string(version) + " is newer than the " +
+                            std::to_string(upto) + " asked for");
+  }
+  if (version == upto) return;  // the transaction rolls back: nothing changed
   for (int i = version; i < upto; ++i) db_->exec(kMigrations[static_cast<size_t>(i)]);
   db_->exec("PRAGMA user_version = " + std::to_string(upto));
   tx.commit();

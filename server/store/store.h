@@ -89,7 +89,8 @@ class Store {
   // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
   // Throws StoreError when the file cannot be used (or has a newer schema).
   static std::unique_ptr<Store> open(const std::string& path);
-  // For tests of a migration: as open(), but migrates only as far as `version`.
+  // For tests of a migration: as open(), but migrates only as far as `version`
+  // (StoreError when the file's schema is newer than that).
   static std::unique_ptr<Store> open_at_version(const std::string& path, int version);
   // Another connection to a store open() has migrated, for reads beside the writer
   // (WAL): query_only, so a read that would write fails instead.

@@ -128,6 +128,12 @@ TEST(Store, Migration7KeepsEveryRollupAndAuditEntry) {
   const auto totals =
       store->rollup_totals("s1", 4, *analytics::parse_date("2026-11-23"), *analytics::parse_date("2026-11-29"));
   EXPECT_EQ(totals.student_days, 120);
+  EXPECT_EQ(totals.student_days_within_cap, 120);
+  EXPECT_EQ(totals.class_days, 0);  // none had has_counted
+  EXPECT_EQ(totals.class_days_over_cap, 0);
+  EXPECT_EQ(store->rollup_totals("s1", 5, *analytics::parse_date("2026-11-23"), *analytics::parse_date("2026-11-29"))
+                .student_days,
+            0);
 
   // The old index and the sequence row are gone: nothing writes them any more.
   auto count = [&](const std::string& sql) {
@@ -140,6 +146,15 @@ TEST(Store, Migration7KeepsEveryRollupAndAuditEntry) {
   EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'day_loads_school_date'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v7'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM sqlite_sequence WHERE name = 'audit'"), 0);
+  // The new key, in its order, and no rowid beside it.
+  auto& key = store->db().prepare(
+      "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_xinfo('sqlite_autoindex_day_loads_1') "
+      "WHERE key = 1 ORDER BY seqno)");
+  ASSERT_TRUE(key.step());
+  EXPECT_EQ(key.text(0), "school_id,date,class_id");
+  key.reset();
+  EXPECT_EQ(count("SELECT count(*) FROM pragma_table_list WHERE name = 'day_loads' AND wr = 1"), 1);
+  EXPECT_THROW(store::Store::open_at_version(path, 6), store::StoreError);  // older than the file
 }
 
 TEST(Store, RefusesADatabaseWithANewerSchema) {
