@@ -41,6 +41,7 @@ struct PreparedRequest : http::Prepared {
   std::string token_id;                             // set when the Authorization header is a well-formed bearer token
   std::string secret_hash;                          // sha256 of its secret
   std::unique_ptr<google::protobuf::Message> body;  // null: the handler decodes (and reports errors)
+  bool body_taken = false;                          // the handler used `body`
 };
 
 // Who is asking. No principal: nobody (no credentials were sent).

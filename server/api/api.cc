@@ -18,6 +18,9 @@ using http::Params;
 using http::Request;
 using http::Response;
 
+// The largest body Api::prepare decodes ahead (see there).
+constexpr size_t kPrepareBodyLimit = 64 * 1024;
+
 constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
 
 template <typename T>
@@ -27,12 +30,15 @@ Response reply(const Request& req, const StatusOr<T>& result, int status = 200) 
 }
 
 // The request's body as a T: taken from what prepare() decoded on the I/O thread
-// (once), or parsed here.
+// (once: a request is handled once), or parsed here.
 template <typename T>
 StatusOr<T> decoded(const Request& req) {
   if (auto* prepared = dynamic_cast<PreparedRequest*>(req.prepared.get()); prepared && prepared->body) {
     std::unique_ptr<google::protobuf::Message> body = std::move(prepared->body);
-    if (auto* msg = dynamic_cast<T*>(body.get())) return std::move(*msg);
+    if (auto* msg = dynamic_cast<T*>(body.get())) {
+      prepared->body_taken = true;
+      return std::move(*msg);
+    }
   }
   T msg;
   if (Status st = http::decode(req, msg); !st.is_ok()) return st;
@@ -311,6 +317,11 @@ std::string Metrics::render() const {
                   method.c_str(), s.count);
     out += buf;
   }
+  out +=
+      "# HELP hwload_http_prepared_bodies_total Request bodies decoded on an I/O thread before the hand-off "
+      "and used by their handler.\n";
+  out += "# TYPE hwload_http_prepared_bodies_total counter\n";
+  out += "hwload_http_prepared_bodies_total " + std::to_string(prepared_bodies_.load()) + "\n";
   return out;
 }
 
@@ -336,6 +347,10 @@ http::Response Api::handle(const Request& req) {
       std::optional<store::Transaction> tx;
       if (req.may_change()) tx.emplace(access_.db());
       res = admit(ex, *m.handler);
+      if (const auto* prepared = dynamic_cast<const PreparedRequest*>(req.prepared.get());
+          prepared && prepared->body_taken) {
+        metrics_->count_prepared_body();
+      }
       if (tx) {
         if (ex.caller.principal) access_.record(ex.caller, req, route, ex.target, ex.what, res.status);
         tx->commit();
@@ -359,9 +374,12 @@ void Api::prepare(Request& req) const {
     prepared->token_id = std::move(presented->token_id);
     prepared->secret_hash = auth::sha256(presented->secret);
   }
-  // Only a request that presents a token has its body decoded ahead: one without
-  // is refused before its body is read for meaning.
-  if (!prepared->token_id.empty()) {
+  // Only a small body of a request that presents a token is decoded ahead. A
+  // request without a token is refused before its body is read for meaning, and a
+  // large body waits until the store thread has checked the token: anyone can send
+  // a token of the right shape, and decoding megabytes for them here would hold up
+  // the I/O thread's other connections.
+  if (!prepared->token_id.empty() && req.body.size() <= kPrepareBodyLimit) {
     if (const auto m = router_.match(req.method, req.path); m.handler && m.handler->body) {
       std::unique_ptr<google::protobuf::Message> body(m.handler->body->New());
       // A body that does not decode is left to the handler, which answers for it.

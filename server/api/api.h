@@ -9,6 +9,7 @@
 // record, so the log holds exactly the changes that were made (and the refusals).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -27,6 +28,7 @@ class Metrics {
  public:
   void observe(const std::string& route, const std::string& method, int status, std::chrono::nanoseconds elapsed);
   std::string render() const;
+  void count_prepared_body() { ++prepared_bodies_; }
 
  private:
   struct Series {
@@ -37,6 +39,7 @@ class Metrics {
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, int>, long long> requests_;
   std::map<std::pair<std::string, std::string>, Series> latency_;
+  std::atomic<long long> prepared_bodies_{0};
 };
 
 // One request as a route's handler sees it: the request, its path parameters, who

@@ -460,7 +460,8 @@ TEST(PreparedRequests, AnswerAsRequestsThatWereNotPrepared) {
     raw(*c, "POST", "/v1/assignments", "{not json");
     raw(*c, "POST", "/v1/timings", R"({"reports": 7})");
     // No token, a malformed one, a well-formed unknown one, a known id with a wrong
-    // secret: each refused, with nothing decoded for it.
+    // secret: each refused. (The last two have their small bodies decoded ahead all
+    // the same; the handler never takes them.)
     auto none = server.client_with("", Encoding::kJson);
     auto malformed = server.client_with("not-a-token", Encoding::kJson);
     std::string other_id = server.operator_token();  // hwl_<hex id>_<secret>
@@ -473,9 +474,37 @@ TEST(PreparedRequests, AnswerAsRequestsThatWereNotPrepared) {
       raw(*via, "POST", "/v1/assignments", R"({"assignments": []})");
     }
     raw(*c, "GET", "/v1/schools/s1/classes/c5/load?from=2026-11-16&to=2026-11-22", "");
-    return answers;
+    // In protobuf, through the SDK.
+    auto binary = server.client(Encoding::kProtobuf);
+    answers.push_back(post_batch(*binary, {assignment("a4", "c2", "2026-11-19", 10)}).ShortDebugString());
+    // A body past the 64 KiB that are decoded ahead: the handler decodes it.
+    std::string big = R"({"assignments": [)";
+    for (int i = 0; i < 200; ++i) {
+      big +=
+          std::string(i ? "," : "") + R"({"assignmentId": "big)" + std::to_string(i) +
+          R"(", "schoolId": "s1", "classId": "c8", "teacherId": "t1", "subject": "英语", "assignedDate": "2026-11-)" +
+          std::to_string(10 + i % 10) + R"(", "type": "WRITTEN", "estimatedMinutes": 5, "title": "单词抄写 )" +
+          std::string(300, 'x') + R"("})";
+    }
+    big += "]}";
+    EXPECT_GT(big.size(), 64u * 1024);
+    raw(*c, "POST", "/v1/assignments", big);
+    // How many bodies the handlers took from the I/O threads' decoding.
+    long long taken = -1;
+    if (auto m = c->send_raw("GET", "/metrics", "", {}); m.ok()) {
+      std::smatch match;
+      static const std::regex kTaken("hwload_http_prepared_bodies_total (\\d+)");
+      if (std::regex_search(m->body, match, kTaken)) taken = std::stoll(match[1]);
+    }
+    return std::make_pair(answers, taken);
   };
-  const auto prepared = script(true), unprepared = script(false);
+  const auto [prepared, taken_prepared] = script(true);
+  const auto [unprepared, taken_unprepared] = script(false);
+  // The step ran: the school and its three classes (seed_school), the three small
+  // JSON bodies with a good token and the protobuf one were taken from it; the rest
+  // were not (refused, undecodable, or too large).
+  EXPECT_EQ(taken_prepared, 8);
+  EXPECT_EQ(taken_unprepared, 0);
   ASSERT_EQ(prepared.size(), unprepared.size());
   for (size_t i = 0; i < prepared.size(); ++i) EXPECT_EQ(prepared[i], unprepared[i]) << "exchange " << i;
   // The script does what it says: created, rejected, over the cap, refused.
@@ -486,6 +515,9 @@ TEST(PreparedRequests, AnswerAsRequestsThatWereNotPrepared) {
   EXPECT_EQ(prepared[4].substr(0, 3), "400");
   for (size_t i = 5; i < 9; ++i) EXPECT_EQ(prepared[i].substr(0, 3), "401") << prepared[i];
   EXPECT_TRUE(Contains(prepared[9], "\"plannedMinutes\":50"));
+  EXPECT_TRUE(Contains(prepared[10], "CREATED"));
+  EXPECT_EQ(prepared[11].substr(0, 3), "200");
+  EXPECT_TRUE(Lacks(prepared[11], "REJECTED"));
 }
 
 }  // namespace
