@@ -359,21 +359,6 @@ pb::Breach read_breach(const Stmt& s) {
   return b;
 }
 
-analytics::AssignmentFacts facts_of(const StoredAssignment& stored) {
-  const pb::Assignment& a = stored.assignment;
-  analytics::AssignmentFacts f;
-  f.assignment_id = a.assignment_id();
-  f.subject = a.subject();
-  f.title = a.title();
-  f.type = static_cast<analytics::HomeworkType>(a.type());
-  f.optional = a.tier() == pb::OPTIONAL;
-  f.withdrawn = stored.withdrawn;
-  f.estimated_minutes = a.estimated_minutes();
-  f.flags = {a.requires_parent_grading(), a.assigned_to_parents(), a.requires_self_grading(), a.punitive(),
-             a.repetitive()};
-  return f;
-}
-
 }  // namespace
 
 const std::vector<analytics::AssignmentFacts>& ClassRecords::assignments_on(Date d) const {
@@ -661,33 +646,47 @@ std::vector<Date> Store::record_dates(const std::string& school_id, const std::s
 
 ClassRecords Store::class_records(const std::string& school_id, const std::string& class_id, Date from, Date to) {
   ClassRecords out;
-  const std::string f = analytics::format_date(from), t = analytics::format_date(to);
-  {
-    // The index gives the dates in order; a date's few assignments are sorted by id
-    // here rather than by a sorter in the statement.
-    static const std::string kSql = std::string("SELECT ") + kAssignmentColumns +
-                                    " FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date "
-                                    "BETWEEN ? AND ? ORDER BY assigned_date";
-    Stmt& s = db_->prepare_static(kSql.c_str());
-    s.bind(1, school_id).bind(2, class_id).bind(3, f).bind(4, t);
-    while (s.step()) {
-      auto stored = read_assignment(s);
-      const auto d = analytics::parse_date(stored.assignment.assigned_date());
-      if (d) out.assignments[*d].push_back(facts_of(stored));
-    }
-    for (auto& [_, on] : out.assignments) {
-      std::sort(on.begin(), on.end(), [](const auto& a, const auto& b) { return a.assignment_id < b.assignment_id; });
-    }
-  }
+  // One pass over the class's index range: each assignment's facts (not its content),
+  // joined with its timings unless it was withdrawn. An assignment with no timing
+  // comes once, with NULLs; one with timings comes once per student. The index gives
+  // the dates in order; a date's few assignments are sorted by id here rather than by
+  // a sorter in the statement.
   Stmt& s = db_->prepare(
-      "SELECT a.assigned_date, t.assignment_id, t.student_key, t.minutes, t.unfinished "
-      "FROM assignments a JOIN timings t ON t.assignment_id = a.assignment_id "
-      "WHERE a.school_id = ? AND a.class_id = ? AND a.assigned_date BETWEEN ? AND ? AND a.withdrawn_at IS NULL");
-  s.bind(1, school_id).bind(2, class_id).bind(3, f).bind(4, t);
+      "SELECT a.assignment_id, a.assigned_date, a.subject, a.title, a.type, a.tier, a.estimated_minutes, "
+      "a.requires_parent_grading, a.assigned_to_parents, a.requires_self_grading, a.punitive, a.repetitive, "
+      "a.withdrawn_at IS NOT NULL, t.student_key, t.minutes, t.unfinished "
+      "FROM assignments a LEFT JOIN timings t ON t.assignment_id = a.assignment_id AND a.withdrawn_at IS NULL "
+      "WHERE a.school_id = ? AND a.class_id = ? AND a.assigned_date BETWEEN ? AND ? ORDER BY a.assigned_date");
+  s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
+  const analytics::AssignmentFacts* current = nullptr;
+  std::vector<analytics::TimingFacts>* timings = nullptr;
   while (s.step()) {
-    const auto d = analytics::parse_date(s.text(0));
-    if (!d) continue;
-    out.timings[*d].push_back(analytics::TimingFacts{s.text(1), s.text(2), s.int32(3), s.boolean(4)});
+    if (!current || s.text_view(0) != current->assignment_id) {
+      const auto d = analytics::parse_date(s.text_view(1));
+      if (!d) {
+        current = nullptr;
+        continue;
+      }
+      analytics::AssignmentFacts& f = out.assignments[*d].emplace_back();
+      f.assignment_id = s.text(0);
+      f.subject = s.text(2);
+      f.title = s.text(3);
+      f.type = static_cast<analytics::HomeworkType>(s.int32(4));
+      f.optional = s.int32(5) == static_cast<int>(pb::OPTIONAL);
+      f.estimated_minutes = s.int32(6);
+      f.flags = {s.boolean(7), s.boolean(8), s.boolean(9), s.boolean(10), s.boolean(11)};
+      f.withdrawn = s.boolean(12);
+      current = &f;
+      timings = &out.timings[*d];
+    }
+    if (s.is_null(13)) continue;
+    timings->push_back(analytics::TimingFacts{current->assignment_id, s.text(13), s.int32(14), s.boolean(15)});
+  }
+  for (auto it = out.timings.begin(); it != out.timings.end();) {
+    it = it->second.empty() ? out.timings.erase(it) : std::next(it);
+  }
+  for (auto& [_, on] : out.assignments) {
+    std::sort(on.begin(), on.end(), [](const auto& a, const auto& b) { return a.assignment_id < b.assignment_id; });
   }
   return out;
 }

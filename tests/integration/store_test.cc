@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "store/store.h"
 #include "support/test_server.h"
@@ -281,6 +284,101 @@ TEST(Store, KeptRowsDoNotOutliveARollback) {
     tx.commit();
   }
   EXPECT_EQ(district_of(*store, "s2"), "(none)");
+}
+
+// What a class's loads are computed from, read in one pass: every assignment of the
+// range with its facts, sorted by id within its date, and the timings of those not
+// withdrawn; another class's and other dates' records stay out.
+TEST(Store, ClassRecordsHoldTheFactsOfEachAssignmentAndTheTimingsOfThoseStanding) {
+  TempDir dir;
+  auto store = store::Store::open((dir.path() / "s.db").string());
+  store->put_school(school_in("s1", "d1"), "t");
+  for (const char* id : {"c1", "c2"}) {
+    pb::Class c;
+    c.set_school_id("s1");
+    c.set_class_id(id);
+    c.set_grade(5);
+    c.set_name(id);
+    c.set_student_count(40);
+    store->put_class(c, "t");
+  }
+  auto assignment = [](const std::string& id, const std::string& klass, const std::string& date) {
+    pb::Assignment a;
+    a.set_assignment_id(id);
+    a.set_school_id("s1");
+    a.set_class_id(klass);
+    a.set_teacher_id("t1");
+    a.set_subject("数学");
+    a.set_assigned_date(date);
+    a.set_type(pb::WRITTEN);
+    a.set_tier(pb::REQUIRED);
+    a.set_estimated_minutes(20);
+    a.set_title("口算 " + id);
+    a.set_content(std::string(500, 'x'));
+    return a;
+  };
+  auto z = assignment("z", "c1", "2026-11-17");  // stored first, sorted last
+  auto m = assignment("m", "c1", "2026-11-17");
+  m.set_subject("英语");
+  m.set_type(pb::READING);
+  m.set_tier(pb::OPTIONAL);
+  m.set_estimated_minutes(15);
+  m.set_requires_parent_grading(true);
+  m.set_repetitive(true);
+  for (const auto& a : {z, m, assignment("a", "c1", "2026-11-17"), assignment("w", "c1", "2026-11-18"),
+                        assignment("n", "c1", "2026-11-19"), assignment("other", "c2", "2026-11-17"),
+                        assignment("before", "c1", "2026-11-16"), assignment("after", "c1", "2026-11-20")}) {
+    ASSERT_TRUE(store->insert_assignment(a, "t"));
+  }
+  store->put_timing("z", "p2", {30, false}, "t");
+  store->put_timing("z", "p1", {25, true}, "t");
+  store->put_timing("m", "p1", {10, false}, "t");
+  store->put_timing("w", "p1", {40, false}, "t");  // withdrawn below: its timing no longer counts
+  store->put_timing("other", "p1", {50, false}, "t");
+  store->put_timing("before", "p1", {50, false}, "t");
+  store->withdraw_assignment("w", "t");
+
+  const auto d = [](const char* text) { return *analytics::parse_date(text); };
+  const auto records = store->class_records("s1", "c1", d("2026-11-17"), d("2026-11-19"));
+  ASSERT_EQ(records.assignments.size(), 3u);
+  const auto& on17 = records.assignments_on(d("2026-11-17"));
+  ASSERT_EQ(on17.size(), 3u);
+  EXPECT_EQ(on17[0].assignment_id, "a");
+  EXPECT_EQ(on17[1].assignment_id, "m");
+  EXPECT_EQ(on17[2].assignment_id, "z");
+  EXPECT_EQ(on17[1].subject, "英语");
+  EXPECT_EQ(on17[1].title, "口算 m");
+  EXPECT_EQ(on17[1].type, analytics::HomeworkType::kReading);
+  EXPECT_TRUE(on17[1].optional);
+  EXPECT_EQ(on17[1].estimated_minutes, 15);
+  EXPECT_TRUE(on17[1].flags.requires_parent_grading);
+  EXPECT_FALSE(on17[1].flags.assigned_to_parents);
+  EXPECT_FALSE(on17[1].flags.requires_self_grading);
+  EXPECT_FALSE(on17[1].flags.punitive);
+  EXPECT_TRUE(on17[1].flags.repetitive);
+  EXPECT_FALSE(on17[1].withdrawn);
+  EXPECT_EQ(on17[2].type, analytics::HomeworkType::kWritten);
+  EXPECT_FALSE(on17[2].optional);
+  EXPECT_EQ(on17[2].estimated_minutes, 20);
+  EXPECT_FALSE(on17[2].flags.any());
+
+  std::vector<std::tuple<std::string, std::string, int, bool>> timings;
+  for (const auto& t : records.timings_on(d("2026-11-17"))) {
+    timings.emplace_back(t.assignment_id, t.student_key, t.minutes, t.unfinished);
+  }
+  std::sort(timings.begin(), timings.end());
+  EXPECT_EQ(timings, (std::vector<std::tuple<std::string, std::string, int, bool>>{
+                         {"m", "p1", 10, false}, {"z", "p1", 25, true}, {"z", "p2", 30, false}}));
+
+  const auto& on18 = records.assignments_on(d("2026-11-18"));
+  ASSERT_EQ(on18.size(), 1u);
+  EXPECT_TRUE(on18[0].withdrawn);
+  EXPECT_TRUE(records.timings_on(d("2026-11-18")).empty());
+  EXPECT_EQ(records.timings.count(d("2026-11-18")), 0u);
+  ASSERT_EQ(records.assignments_on(d("2026-11-19")).size(), 1u);
+  EXPECT_TRUE(records.timings_on(d("2026-11-19")).empty());
+  EXPECT_TRUE(records.assignments_on(d("2026-11-16")).empty());
+  EXPECT_TRUE(records.assignments_on(d("2026-11-20")).empty());
 }
 
 TEST(Store, AnUnwritableFileIsAnErrorNotACrash) {
