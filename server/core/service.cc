@@ -488,18 +488,14 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
     for (int i = 0; i < window; ++i) affected.insert(d + i);
   }
   const Date first = *affected.begin(), last = *affected.rbegin();
-  // The open breaches of every date either pass syncs, read once. The first pass
-  // changes only kinds other than REPEATED, and the second only REPEATED, so each
-  // sees what it needs.
-  std::map<std::string, std::vector<pb::Breach>> open;
-  for (auto& b : store_.open_breaches_in(ctx.school.school_id(), klass.class_id(), first, last)) {
-    open[b.date()].push_back(std::move(b));
+  // The class's open breaches, read once, from the earliest date a REPEATED window
+  // can reach back to: both passes sync against them, and keep them as they leave
+  // them. The first pass changes only kinds other than REPEATED, and the second only
+  // REPEATED, whose windows count the dates left with a BREACH-severity breach.
+  std::map<Date, std::vector<pb::Breach>> open;
+  for (auto& b : store_.open_breaches_in(ctx.school.school_id(), klass.class_id(), first - (window - 1), last)) {
+    if (auto d = analytics::parse_date(b.date())) open[*d].push_back(std::move(b));
   }
-  auto open_on = [&open](Date d) -> const std::vector<pb::Breach>& {
-    static const std::vector<pb::Breach> kNone;
-    auto it = open.find(analytics::format_date(d));
-    return it == open.end() ? kNone : it->second;
-  };
 
   for (Date d : all) {
     const auto& assignments = records.assignments_on(d);
@@ -517,12 +513,17 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
                                                        has_counted);
       if (week && week->date == d) findings.push_back(week->finding);
     }
-    const int n = sync_breaches(ctx, klass, d, findings, false, open_on(d));
+    const int n = sync_breaches(ctx, klass, d, findings, false, open[d]);
     if (opened) *opened += n;
     if (dates.contains(d)) out[d] = std::move(findings);
   }
 
-  const auto breach_dates = store_.breach_dates(ctx.school.school_id(), klass.class_id(), first - (window - 1), last);
+  std::set<Date> breach_dates;
+  for (const auto& [d, on] : open) {
+    if (std::any_of(on.begin(), on.end(), [](const pb::Breach& b) { return b.severity() == pb::BREACH; })) {
+      breach_dates.insert(d);
+    }
+  }
   const auto repeated = analytics::repeated_dates(breach_dates, profile.repeated_count, window, first, last);
   const std::set<Date> repeated_set(repeated.begin(), repeated.end());
   for (Date d : affected) {
@@ -538,23 +539,23 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
                                 "breaches on " + std::to_string(n) + " distinct dates within " +
                                     std::to_string(window) + " days (" + list + ")"});
     }
-    const int n = sync_breaches(ctx, klass, d, desired, true, open_on(d));
+    const int n = sync_breaches(ctx, klass, d, desired, true, open[d]);
     if (opened) *opened += n;
   }
   return out;
 }
 
 int Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Date date,
-                           const std::vector<Finding>& desired, bool repeated_only,
-                           const std::vector<pb::Breach>& open) {
+                           const std::vector<Finding>& desired, bool repeated_only, std::vector<pb::Breach>& open) {
   const std::string stamp = now();
   int opened = 0;
+  std::vector<pb::Breach> after;
   for (const auto& f : desired) {
     auto it = std::find_if(open.begin(), open.end(),
                            [&](const pb::Breach& b) { return b.kind() == static_cast<pb::BreachKind>(f.kind); });
     if (it != open.end()) {
-      if (!same_figures(*it, f, klass.grade())) {
-        pb::Breach b = *it;
+      pb::Breach& b = after.emplace_back(*it);
+      if (!same_figures(b, f, klass.grade())) {
         b.set_load_minutes(f.load_minutes);
         b.set_cap_minutes(f.cap_minutes);
         b.set_detail(f.detail);
@@ -563,7 +564,7 @@ int Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Dat
       }
       continue;
     }
-    pb::Breach b;
+    pb::Breach& b = after.emplace_back();
     b.set_breach_id(ids_.next());
     b.set_kind(static_cast<pb::BreachKind>(f.kind));
     b.set_severity(static_cast<pb::Severity>(f.severity));
@@ -580,18 +581,22 @@ int Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Dat
     write_alert(ctx, b, "OPENED");
     ++opened;
   }
-  for (const auto& b : open) {
+  for (auto& b : open) {
     const bool is_repeated = b.kind() == pb::REPEATED;
-    if (is_repeated != repeated_only) continue;
+    if (is_repeated != repeated_only) {
+      after.push_back(std::move(b));  // another pass's kind: left as it is
+      continue;
+    }
     const bool wanted = std::any_of(desired.begin(), desired.end(),
                                     [&](const Finding& f) { return static_cast<pb::BreachKind>(f.kind) == b.kind(); });
-    if (wanted) continue;
+    if (wanted) continue;  // kept, with its figures, above
     store_.resolve_breach(b.breach_id(), stamp);
     pb::Breach resolved = b;
     resolved.set_state(pb::RESOLVED);
     resolved.set_resolved_at(stamp);
     write_alert(ctx, resolved, "RESOLVED");
   }
+  open = std::move(after);
   return opened;
 }
 

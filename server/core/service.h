@@ -177,11 +177,12 @@ class Service {
   // Re-evaluates every class-date of the school with records or open breaches.
   // Returns the number of classes.
   int reevaluate_school(const SchoolContext& ctx);
-  // Opens, updates and resolves the class's breaches on `date` (`open`: those open
-  // on it before) to match `desired`. Returns the number of breaches it opened.
+  // Opens, updates and resolves the class's breaches on `date` to match `desired`:
+  // REPEATED ones when `repeated_only`, every other kind otherwise. `open` holds the
+  // breaches open on the date, and afterwards those open once synced. Returns the
+  // number of breaches it opened.
   int sync_breaches(const SchoolContext& ctx, const pb::Class& klass, analytics::Date date,
-                    const std::vector<analytics::Finding>& desired, bool repeated_only,
-                    const std::vector<pb::Breach>& open);
+                    const std::vector<analytics::Finding>& desired, bool repeated_only, std::vector<pb::Breach>& open);
   // Writes the outbox row for a BREACH/SERIOUS breach event (OPENED, RESOLVED,
   // ACKNOWLEDGED), in the caller's transaction.
   void write_alert(const SchoolContext& ctx, const pb::Breach& b, const char* event);
