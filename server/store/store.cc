@@ -890,18 +890,6 @@ void Store::acknowledge_breach(const std::string& breach_id, const std::string& 
       .exec();
 }
 
-std::set<Date> Store::breach_dates(const std::string& school_id, const std::string& class_id, Date from, Date to) {
-  Stmt& s = db_->prepare(
-      "SELECT DISTINCT date FROM breaches WHERE school_id = ? AND class_id = ? AND date BETWEEN ? AND ? "
-      "AND state = 1 AND severity = 2");
-  s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
-  std::set<Date> out;
-  while (s.step()) {
-    if (auto d = analytics::parse_date(s.text(0))) out.insert(*d);
-  }
-  return out;
-}
-
 std::vector<pb::Breach> Store::breaches(const BreachFilter& f, int limit) {
   Stmt& s = db_->prepare(std::string("SELECT ") + kBreachColumns +
                          " FROM breaches b WHERE (?1 = '' OR school_id = ?1) AND (?2 = '' OR class_id = ?2) "

@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -169,9 +168,6 @@ class Store {
   std::optional<pb::Breach> breach(const std::string& breach_id);
   void acknowledge_breach(const std::string& breach_id, const std::string& by, const std::string& note,
                           const std::string& now);
-  // Dates in [from, to] with an OPEN breach of severity BREACH for the class.
-  std::set<analytics::Date> breach_dates(const std::string& school_id, const std::string& class_id,
-                                         analytics::Date from, analytics::Date to);
   std::vector<pb::Breach> breaches(const BreachFilter& filter, int limit);
 
   // Alerts: the outbox, written in the transaction of the breach change, with one
