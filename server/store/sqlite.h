@@ -42,7 +42,8 @@ class Stmt {
   bool boolean(int col) const { return sqlite3_column_int(stmt_, col) != 0; }
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string text(int col) const;
-  // The column's bytes in place: valid until the next step() or reset().
+  // The column's bytes in place: valid until the next step() or reset(), and until
+  // the column is read otherwise (text() reads it the same way).
   std::string_view text_view(int col) const;
 
   sqlite3_stmt* handle() const { return stmt_; }

@@ -648,15 +648,16 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
   ClassRecords out;
   // One pass over the class's index range: each assignment's facts (not its content),
   // joined with its timings unless it was withdrawn. An assignment with no timing
-  // comes once, with NULLs; one with timings comes once per student. The index gives
-  // the dates in order; a date's few assignments are sorted by id here rather than by
-  // a sorter in the statement.
+  // comes once, with NULLs; one with timings comes once per student, and its rows
+  // come together (the order is the index's own, date then rowid, so even a sorter
+  // could not split them). A date's few assignments are sorted by id here rather than
+  // by a sorter in the statement.
   Stmt& s = db_->prepare(
       "SELECT a.assignment_id, a.assigned_date, a.subject, a.title, a.type, a.tier, a.estimated_minutes, "
       "a.requires_parent_grading, a.assigned_to_parents, a.requires_self_grading, a.punitive, a.repetitive, "
       "a.withdrawn_at IS NOT NULL, t.student_key, t.minutes, t.unfinished "
       "FROM assignments a LEFT JOIN timings t ON t.assignment_id = a.assignment_id AND a.withdrawn_at IS NULL "
-      "WHERE a.school_id = ? AND a.class_id = ? AND a.assigned_date BETWEEN ? AND ? ORDER BY a.assigned_date");
+      "WHERE a.school_id = ? AND a.class_id = ? AND a.assigned_date BETWEEN ? AND ? ORDER BY a.assigned_date, a.rowid");
   s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
   const analytics::AssignmentFacts* current = nullptr;
   std::vector<analytics::TimingFacts>* timings = nullptr;

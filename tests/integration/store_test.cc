@@ -325,50 +325,62 @@ TEST(Store, ClassRecordsHoldTheFactsOfEachAssignmentAndTheTimingsOfThoseStanding
   m.set_estimated_minutes(15);
   m.set_requires_parent_grading(true);
   m.set_repetitive(true);
-  for (const auto& a : {z, m, assignment("a", "c1", "2026-11-17"), assignment("w", "c1", "2026-11-18"),
-                        assignment("n", "c1", "2026-11-19"), assignment("other", "c2", "2026-11-17"),
-                        assignment("before", "c1", "2026-11-16"), assignment("after", "c1", "2026-11-20")}) {
+  // On 11-17 a withdrawn assignment with timings ("k") stands between others with
+  // timings, by id and by the order they were stored in.
+  for (const auto& a : {z, assignment("k", "c1", "2026-11-17"), m, assignment("a", "c1", "2026-11-17"),
+                        assignment("w", "c1", "2026-11-18"), assignment("n", "c1", "2026-11-19"),
+                        assignment("other", "c2", "2026-11-17"), assignment("before", "c1", "2026-11-16"),
+                        assignment("after", "c1", "2026-11-20")}) {
     ASSERT_TRUE(store->insert_assignment(a, "t"));
   }
   store->put_timing("z", "p2", {30, false}, "t");
   store->put_timing("z", "p1", {25, true}, "t");
   store->put_timing("m", "p1", {10, false}, "t");
   store->put_timing("w", "p1", {40, false}, "t");  // withdrawn below: its timing no longer counts
+  store->put_timing("k", "p1", {45, false}, "t");
+  store->put_timing("k", "p2", {45, false}, "t");
+  store->put_timing("a", "p3", {5, false}, "t");
   store->put_timing("other", "p1", {50, false}, "t");
   store->put_timing("before", "p1", {50, false}, "t");
   store->withdraw_assignment("w", "t");
+  store->withdraw_assignment("k", "t");
 
   const auto d = [](const char* text) { return *analytics::parse_date(text); };
   const auto records = store->class_records("s1", "c1", d("2026-11-17"), d("2026-11-19"));
   ASSERT_EQ(records.assignments.size(), 3u);
   const auto& on17 = records.assignments_on(d("2026-11-17"));
-  ASSERT_EQ(on17.size(), 3u);
+  ASSERT_EQ(on17.size(), 4u);
   EXPECT_EQ(on17[0].assignment_id, "a");
-  EXPECT_EQ(on17[1].assignment_id, "m");
-  EXPECT_EQ(on17[2].assignment_id, "z");
-  EXPECT_EQ(on17[1].subject, "英语");
-  EXPECT_EQ(on17[1].title, "口算 m");
-  EXPECT_EQ(on17[1].type, analytics::HomeworkType::kReading);
-  EXPECT_TRUE(on17[1].optional);
-  EXPECT_EQ(on17[1].estimated_minutes, 15);
-  EXPECT_TRUE(on17[1].flags.requires_parent_grading);
-  EXPECT_FALSE(on17[1].flags.assigned_to_parents);
-  EXPECT_FALSE(on17[1].flags.requires_self_grading);
-  EXPECT_FALSE(on17[1].flags.punitive);
-  EXPECT_TRUE(on17[1].flags.repetitive);
-  EXPECT_FALSE(on17[1].withdrawn);
-  EXPECT_EQ(on17[2].type, analytics::HomeworkType::kWritten);
-  EXPECT_FALSE(on17[2].optional);
-  EXPECT_EQ(on17[2].estimated_minutes, 20);
-  EXPECT_FALSE(on17[2].flags.any());
+  EXPECT_EQ(on17[1].assignment_id, "k");
+  EXPECT_TRUE(on17[1].withdrawn);
+  EXPECT_EQ(on17[2].assignment_id, "m");
+  EXPECT_EQ(on17[3].assignment_id, "z");
+  EXPECT_FALSE(on17[0].withdrawn);
+  EXPECT_FALSE(on17[3].withdrawn);
+  EXPECT_EQ(on17[2].subject, "英语");
+  EXPECT_EQ(on17[2].title, "口算 m");
+  EXPECT_EQ(on17[2].type, analytics::HomeworkType::kReading);
+  EXPECT_TRUE(on17[2].optional);
+  EXPECT_EQ(on17[2].estimated_minutes, 15);
+  EXPECT_TRUE(on17[2].flags.requires_parent_grading);
+  EXPECT_FALSE(on17[2].flags.assigned_to_parents);
+  EXPECT_FALSE(on17[2].flags.requires_self_grading);
+  EXPECT_FALSE(on17[2].flags.punitive);
+  EXPECT_TRUE(on17[2].flags.repetitive);
+  EXPECT_FALSE(on17[2].withdrawn);
+  EXPECT_EQ(on17[3].type, analytics::HomeworkType::kWritten);
+  EXPECT_FALSE(on17[3].optional);
+  EXPECT_EQ(on17[3].estimated_minutes, 20);
+  EXPECT_FALSE(on17[3].flags.any());
 
   std::vector<std::tuple<std::string, std::string, int, bool>> timings;
   for (const auto& t : records.timings_on(d("2026-11-17"))) {
     timings.emplace_back(t.assignment_id, t.student_key, t.minutes, t.unfinished);
   }
   std::sort(timings.begin(), timings.end());
-  EXPECT_EQ(timings, (std::vector<std::tuple<std::string, std::string, int, bool>>{
-                         {"m", "p1", 10, false}, {"z", "p1", 25, true}, {"z", "p2", 30, false}}));
+  EXPECT_EQ(timings,
+            (std::vector<std::tuple<std::string, std::string, int, bool>>{
+                {"a", "p3", 5, false}, {"m", "p1", 10, false}, {"z", "p1", 25, true}, {"z", "p2", 30, false}}));
 
   const auto& on18 = records.assignments_on(d("2026-11-18"));
   ASSERT_EQ(on18.size(), 1u);
