@@ -222,6 +222,49 @@ TEST_P(ApiTest, WrittenHomeworkForGradeTwoOpensABreachThatWithdrawalResolves) {
   EXPECT_EQ(client_->withdraw_assignment("nope").error().http_status, 404);
 }
 
+// A fourth BREACH date inside a REPEATED window changes the open REPEATED breach's
+// figures in place (same id, no second alert for it), and a date whose own window now
+// holds three opens one of its own. A WARNING (planned over the cap) counts for none.
+TEST_P(ApiTest, AnotherBreachDateInTheWindowUpdatesTheRepeatedBreach) {
+  auto flagged = [](const std::string& id, const std::string& date) {
+    auto a = assignment(id, "c8", date, 20);
+    a.set_requires_parent_grading(true);
+    return a;
+  };
+  auto repeated_on = [this](const std::string& date) {
+    std::vector<pb::Breach> out;
+    for (const auto& b : breaches()) {
+      if (b.kind() == pb::REPEATED && b.date() == date) out.push_back(b);
+    }
+    return out;
+  };
+  post({flagged("r1", "2026-11-16"), flagged("r2", "2026-11-18")});
+  post({assignment("r0", "c8", "2026-11-17", 200)});  // planned over the cap: a WARNING
+  EXPECT_EQ(count_kind(breaches(), pb::PLANNED_OVER_CAP, "2026-11-17"), 1);
+  EXPECT_EQ(count_kind(breaches(), pb::REPEATED), 0);
+  post({flagged("r3", "2026-11-20")});
+  const auto first = repeated_on("2026-11-20");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].load_minutes(), 3);
+  const size_t alerts_before = all_alerts().size();
+
+  post({flagged("r4", "2026-11-19")});
+  const auto now = repeated_on("2026-11-20");
+  ASSERT_EQ(now.size(), 1u);
+  EXPECT_EQ(now[0].breach_id(), first[0].breach_id());
+  EXPECT_EQ(now[0].load_minutes(), 4);
+  EXPECT_NE(now[0].detail().find("2026-11-16, 2026-11-18, 2026-11-19, 2026-11-20"), std::string::npos)
+      << now[0].detail();
+  ASSERT_EQ(repeated_on("2026-11-19").size(), 1u);  // 11-16, 11-18, 11-19
+  EXPECT_EQ(repeated_on("2026-11-19")[0].load_minutes(), 3);
+  // The new BANNED_PRACTICE and the new REPEATED each alert once; the updated one not.
+  const auto alerts = all_alerts();
+  ASSERT_EQ(alerts.size(), alerts_before + 2);
+  EXPECT_EQ(alerts[alerts_before].breach().kind(), pb::BANNED_PRACTICE);
+  EXPECT_EQ(alerts[alerts_before + 1].breach().kind(), pb::REPEATED);
+  EXPECT_EQ(alerts[alerts_before + 1].breach().date(), "2026-11-19");
+}
+
 TEST_P(ApiTest, PutReplacesAnAssignmentAndReevaluatesBothDates) {
   post({assignment("a1", "c5", "2026-11-17", 70)});
   EXPECT_EQ(count_kind(breaches(), pb::PLANNED_OVER_CAP, "2026-11-17"), 1);
