@@ -660,7 +660,7 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
       "WHERE a.school_id = ? AND a.class_id = ? AND a.assigned_date BETWEEN ? AND ? ORDER BY a.assigned_date, a.rowid");
   s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
   const analytics::AssignmentFacts* current = nullptr;
-  std::vector<analytics::TimingFacts>* timings = nullptr;
+  Date date{};
   while (s.step()) {
     if (!current || s.text_view(0) != current->assignment_id) {
       const auto d = analytics::parse_date(s.text_view(1));
@@ -678,13 +678,10 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
       f.flags = {s.boolean(7), s.boolean(8), s.boolean(9), s.boolean(10), s.boolean(11)};
       f.withdrawn = s.boolean(12);
       current = &f;
-      timings = &out.timings[*d];
+      date = *d;
     }
-    if (s.is_null(13)) continue;
-    timings->push_back(analytics::TimingFacts{current->assignment_id, s.text(13), s.int32(14), s.boolean(15)});
-  }
-  for (auto it = out.timings.begin(); it != out.timings.end();) {
-    it = it->second.empty() ? out.timings.erase(it) : std::next(it);
+    if (s.is_null(13)) continue;  // no timing (or withdrawn): the date gets no timings entry for it
+    out.timings[date].push_back(analytics::TimingFacts{current->assignment_id, s.text(13), s.int32(14), s.boolean(15)});
   }
   for (auto& [_, on] : out.assignments) {
     std::sort(on.begin(), on.end(), [](const auto& a, const auto& b) { return a.assignment_id < b.assignment_id; });
