@@ -302,24 +302,14 @@ TEST(Store, ClassRecordsHoldTheFactsOfEachAssignmentAndTheTimingsOfThoseStanding
     c.set_student_count(40);
     store->put_class(c, "t");
   }
+  // The test support's assignment: WRITTEN, REQUIRED, school s1; here 20 minutes.
   auto assignment = [](const std::string& id, const std::string& klass, const std::string& date) {
-    pb::Assignment a;
-    a.set_assignment_id(id);
-    a.set_school_id("s1");
-    a.set_class_id(klass);
-    a.set_teacher_id("t1");
-    a.set_subject("数学");
-    a.set_assigned_date(date);
-    a.set_type(pb::WRITTEN);
-    a.set_tier(pb::REQUIRED);
-    a.set_estimated_minutes(20);
-    a.set_title("口算 " + id);
-    a.set_content(std::string(500, 'x'));
-    return a;
+    return testing::assignment(id, klass, date, 20);
   };
   auto z = assignment("z", "c1", "2026-11-17");  // stored first, sorted last
   auto m = assignment("m", "c1", "2026-11-17");
   m.set_subject("英语");
+  m.set_title("口算 m");
   m.set_type(pb::READING);
   m.set_tier(pb::OPTIONAL);
   m.set_estimated_minutes(15);
