@@ -68,7 +68,8 @@ class StoreError : public std::runtime_error {
 class Db {
  public:
   // Opens (creating if needed) the SQLite file at `path`; ":memory:" works too.
-  static std::unique_ptr<Db> open(const std::string& path);
+  // `vfs` names a registered SQLite VFS; empty is the default one.
+  static std::unique_ptr<Db> open(const std::string& path, const std::string& vfs = {});
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

@@ -373,12 +373,12 @@ const std::vector<analytics::TimingFacts>& ClassRecords::timings_on(Date d) cons
   return it == timings.end() ? kNone : it->second;
 }
 
-std::unique_ptr<Store> Store::open(const std::string& path) {
-  return open_at_version(path, static_cast<int>(kMigrations.size()));
+std::unique_ptr<Store> Store::open(const std::string& path, const std::string& vfs) {
+  return open_at_version(path, static_cast<int>(kMigrations.size()), vfs);
 }
 
-std::unique_ptr<Store> Store::open_at_version(const std::string& path, int version) {
-  auto db = Db::open(path);
+std::unique_ptr<Store> Store::open_at_version(const std::string& path, int version, const std::string& vfs) {
+  auto db = Db::open(path, vfs);
   db->exec("PRAGMA journal_mode=WAL");
   db->exec("PRAGMA synchronous=FULL");
   db->exec("PRAGMA foreign_keys=ON");

@@ -87,10 +87,12 @@ class Store {
  public:
   // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
   // Throws StoreError when the file cannot be used (or has a newer schema).
-  static std::unique_ptr<Store> open(const std::string& path);
+  // `vfs` names a registered SQLite VFS (empty: the default), such as a
+  // WalBufferVfs: synchronous=FULL is what that one needs.
+  static std::unique_ptr<Store> open(const std::string& path, const std::string& vfs = {});
   // For tests of a migration: as open(), but migrates only as far as `version`
   // (StoreError when the file's schema is newer than that).
-  static std::unique_ptr<Store> open_at_version(const std::string& path, int version);
+  static std::unique_ptr<Store> open_at_version(const std::string& path, int version, const std::string& vfs = {});
   // Another connection to a store open() has migrated, for reads beside the writer
   // (WAL): query_only, so a read that would write fails instead.
   static std::unique_ptr<Store> open_reader(const std::string& path);

@@ -1,0 +1,171 @@
+// The WAL write buffer on a real file: the writer's commits reach the WAL in one
+// write each, another connection sees each commit as soon as it is made, and
+// nothing is lost across checkpoints, the log starting over, or a reopen.
+#include "store/wal_buffer.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <filesystem>
+
+#include "store/checkpointer.h"
+#include "store/store.h"
+#include "support/test_server.h"
+
+namespace hwload::testing {
+namespace {
+
+pb::School school(int i) {
+  pb::School s;
+  s.set_school_id("s" + std::to_string(i));
+  s.set_name("school " + std::to_string(i) + std::string(300, 'x'));
+  s.set_district("d1");
+  s.set_profile("national");
+  return s;
+}
+
+int64_t schools(store::Db& db) {
+  store::Stmt& s = db.prepare("SELECT count(*) FROM schools");
+  s.step();
+  const int64_t n = s.int64(0);
+  s.reset();
+  return n;
+}
+
+// What a fresh connection through the default VFS finds in the file: the school
+// count, after an integrity check.
+int64_t schools_on_reopen(const std::string& path) {
+  auto db = store::Db::open(path);
+  store::Stmt& check = db->prepare("PRAGMA integrity_check");
+  EXPECT_TRUE(check.step());
+  EXPECT_EQ(check.text(0), "ok");
+  check.reset();
+  return schools(*db);
+}
+
+void put_schools(store::Store& store, int from, int count) {
+  store::Transaction tx(store.db());
+  for (int i = from; i < from + count; ++i) store.put_school(school(i), "t");
+  tx.commit();
+}
+
+TEST(WalBuffer, EachCommitIsOneWriteAndAnotherConnectionSeesItAtOnce) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  store::WalBufferVfs vfs("wal-buffer-test-1");
+  auto writer = store::Store::open(path, vfs.name());
+  auto reader = store::Store::open_reader(path);
+  const auto before = vfs.counters();
+  constexpr int kCommits = 200;
+  for (int i = 0; i < kCommits; ++i) {
+    store::Transaction tx(writer->db());
+    for (int j = 0; j < 5; ++j) writer->put_school(school(i * 5 + j), "t");
+    tx.commit();
+    ASSERT_EQ(schools(reader->db()), (i + 1) * 5) << "after commit " << i;
+  }
+  const auto after = vfs.counters();
+  const auto writes = after.writes - before.writes, flushes = after.flushes - before.flushes;
+  // SQLite writes each frame as two pieces: the commits' pages made hundreds of writes.
+  EXPECT_GT(writes, 4u * kCommits);
+  EXPECT_LE(flushes, 2u * kCommits) << writes << " writes";
+}
+
+TEST(WalBuffer, PagesSpilledInsideATransactionAreReadBackAndARollbackLeavesNoTrace) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  store::WalBufferVfs vfs("wal-buffer-test-2");
+  {
+    auto writer = store::Store::open(path, vfs.name());
+    auto reader = store::Store::open_reader(path);
+    // A page cache of a few pages: a large transaction writes its pages to the WAL
+    // before it commits, and reads them back from there.
+    writer->db().exec("PRAGMA cache_size=8");
+    put_schools(*writer, 0, 10);
+    {
+      const auto before = vfs.counters();
+      store::Transaction tx(writer->db());
+      for (int i = 1000; i < 1400; ++i) writer->put_school(school(i), "t");
+      // Every school's row, its own included: the pages that left the cache are read
+      // back from the WAL, so the buffer went out first.
+      store::Stmt& names = writer->db().prepare("SELECT count(*), sum(length(name)) FROM schools");
+      ASSERT_TRUE(names.step());
+      EXPECT_EQ(names.int64(0), 410);
+      EXPECT_EQ(names.int64(1), 10 * 308 + 400 * 311);  // "school N" and 300 x
+      names.reset();
+      const auto during = vfs.counters();
+      EXPECT_GT(during.writes, before.writes) << "nothing was spilled";
+      EXPECT_GT(during.flushes, before.flushes) << "nothing was read back";
+    }  // rolled back
+    EXPECT_EQ(schools(writer->db()), 10);
+    EXPECT_EQ(schools(reader->db()), 10);
+    put_schools(*writer, 2000, 400);
+    EXPECT_EQ(schools(reader->db()), 410);
+  }
+  EXPECT_EQ(schools_on_reopen(path), 410);
+}
+
+TEST(WalBuffer, NothingIsLostAcrossCheckpointsTheLogStartingOverAndAReopen) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  store::WalBufferVfs vfs("wal-buffer-test-3");
+  constexpr int kCommits = 1500;
+  {
+    auto writer = store::Store::open(path, vfs.name());
+    auto reader = store::Store::open_reader(path);
+    store::Checkpointer::Options o;
+    o.pages = 20;
+    o.catch_up_pages = 80;
+    store::Checkpointer checkpointer(path, writer->db(), o);
+    for (int i = 0; i < kCommits; ++i) {
+      put_schools(*writer, i * 2, 2);
+      if (i % 100 == 99) {
+        ASSERT_EQ(schools(reader->db()), (i + 1) * 2);
+      }
+    }
+    const auto c = checkpointer.counters();
+    EXPECT_GT(c.background + c.caught_up, 0u);
+    EXPECT_EQ(c.failed, 0u);
+  }
+  EXPECT_EQ(schools_on_reopen(path), kCommits * 2);
+}
+
+// A write the file refuses (here: past the process's file-size limit) fails the
+// commit that made it, as it would without the buffer: the commit's changes are
+// gone, what was committed before stays, and the store goes on.
+TEST(WalBuffer, AFailedWriteFailsItsCommitAndKeepsWhatWasCommitted) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  store::WalBufferVfs vfs("wal-buffer-test-4");
+  {
+    auto writer = store::Store::open(path, vfs.name());
+    auto reader = store::Store::open_reader(path);
+    put_schools(*writer, 0, 10);
+    const auto wal = std::filesystem::file_size(path + "-wal");
+
+    rlimit old{};
+    ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+    const auto old_handler = signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+    rlimit low = old;
+    low.rlim_cur = wal + 8192;  // room for two frames, not for 200 schools'
+    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &low), 0);
+    try {
+      put_schools(*writer, 100, 200);
+      ADD_FAILURE() << "the commit went through past the file-size limit";
+    } catch (const store::StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find("disk"), std::string::npos) << e.what();
+    }
+    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+
+    EXPECT_FALSE(writer->db().in_transaction());
+    EXPECT_EQ(schools(writer->db()), 10);
+    EXPECT_EQ(schools(reader->db()), 10);
+    put_schools(*writer, 1000, 200);
+    EXPECT_EQ(schools(reader->db()), 210);
+  }
+  EXPECT_EQ(schools_on_reopen(path), 210);
+}
+
+}  // namespace
+}  // namespace hwload::testing
