@@ -167,5 +167,29 @@ TEST(WalBuffer, AFailedWriteFailsItsCommitAndKeepsWhatWasCommitted) {
   EXPECT_EQ(schools_on_reopen(path), 210);
 }
 
+// A counter of /metrics (a GET: a reader answers it), or -1.
+long long metric(client::Client& c, const std::string& name) {
+  auto r = c.send_raw("GET", "/metrics", "", {});
+  if (!r || r->status != 200) return -1;
+  const auto at = r->body.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stoll(r->body.substr(at + name.size() + 2));
+}
+
+// The server's writer goes through the buffer, and the readers (their own
+// connections, default VFS) answer each acknowledged write at once.
+TEST(WalBuffer, TheServersWriterUsesItAndItsReadersSeeEachAcknowledgedWrite) {
+  TestServer ts;
+  auto c = ts.client();
+  seed_school(*c);
+  for (int i = 0; i < 20; ++i) {
+    post_batch(*c, {assignment("w" + std::to_string(i), "c5", "2026-11-24", 5)});
+    ASSERT_EQ(day_load(*c, "c5", "2026-11-24").planned_minutes(), 5 * (i + 1));
+  }
+  const long long writes = metric(*c, "hwload_wal_writes_total");
+  const long long flushes = metric(*c, "hwload_wal_write_flushes_total");
+  EXPECT_GT(flushes, 20);  // a commit a POST, at least
+  EXPECT_GT(writes, 2 * flushes) << flushes << " flushes";
+}
+
 }  // namespace
 }  // namespace hwload::testing
