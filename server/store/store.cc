@@ -373,6 +373,30 @@ const std::vector<analytics::TimingFacts>& ClassRecords::timings_on(Date d) cons
   return it == timings.end() ? kNone : it->second;
 }
 
+namespace {
+
+// A WAL write buffer (WalBufferVfs) is safe only where SQLite syncs the WAL after
+// each commit's frames, before it publishes them: synchronous=FULL or EXTRA, and
+// no padding of the last frame to a sector after that sync (the unix VFS's
+// powersafe overwrite, its default).
+void require_wal_synced_per_commit(Db& db, const std::string& path) {
+  Stmt& s = db.prepare("PRAGMA synchronous");
+  s.step();
+  const int level = s.int32(0);
+  s.reset();
+  sqlite3_file* file = nullptr;
+  sqlite3_file_control(db.handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  const bool psow = file != nullptr && file->pMethods != nullptr &&
+                    (file->pMethods->xDeviceCharacteristics(file) & SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0;
+  if (level < 2 || !psow) {
+    throw StoreError(SQLITE_MISUSE, "cannot buffer the WAL writes of " + path + ": synchronous=" +
+                                        std::to_string(level) + (psow ? "" : " without powersafe overwrite") +
+                                        " does not sync each commit's frames before readers see them");
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<Store> Store::open(const std::string& path, const std::string& vfs) {
   return open_at_version(path, static_cast<int>(kMigrations.size()), vfs);
 }
@@ -385,6 +409,7 @@ std::unique_ptr<Store> Store::open_at_version(const std::string& path, int versi
   // Each request of a group runs in a savepoint; its copies of the pages it changes
   // stay in memory instead of spilling to a temporary file past 64 KiB.
   db->exec("PRAGMA temp_store=MEMORY");
+  if (!vfs.empty()) require_wal_synced_per_commit(*db, path);
   std::unique_ptr<Store> store(new Store(std::move(db)));
   store->migrate(std::min(version, static_cast<int>(kMigrations.size())));
   return store;

@@ -87,8 +87,8 @@ class Store {
  public:
   // Opens the file, sets WAL and synchronous=FULL, and migrates the schema.
   // Throws StoreError when the file cannot be used (or has a newer schema).
-  // `vfs` names a registered SQLite VFS (empty: the default), such as a
-  // WalBufferVfs: synchronous=FULL is what that one needs.
+  // `vfs` names a registered SQLite VFS (empty: the default): a WalBufferVfs,
+  // which needs the WAL synced at each commit; open() checks that it is.
   static std::unique_ptr<Store> open(const std::string& path, const std::string& vfs = {});
   // For tests of a migration: as open(), but migrates only as far as `version`
   // (StoreError when the file's schema is newer than that).

@@ -20,7 +20,8 @@ struct WalBufferVfs::File {
   sqlite3_int64 offset;
 
   static File& of(sqlite3_file* f) { return *reinterpret_cast<File*>(f); }
-  // Where the underlying file starts in the space SQLite allocates: after this.
+  // Where the underlying file starts in the space SQLite allocates: after this, at
+  // a multiple of 16 bytes from its start (SQLite aligns that space to 8).
   static constexpr size_t real_at() {
     constexpr size_t a = alignof(std::max_align_t);
     return (sizeof(File) + a - 1) / a * a;
@@ -40,6 +41,18 @@ struct WalBufferVfs::File {
     }
     size = 0;  // written or failed, they are not SQLite's to read back from here
     return rc;
+  }
+
+  // The same before a call that is not a write: a read, a size, a truncation. The
+  // buffer then holds frames the open transaction spilled, which SQLite believes
+  // are in the file. Its answer to SQLITE_FULL, in a statement with a statement
+  // journal, is to roll back that statement only, and it would go on reading those
+  // frames from the file; an I/O error makes it roll back the whole transaction,
+  // which forgets them. So any failure here is an I/O error. (A failed write or
+  // sync puts the pager in its error state, or fails the commit, either way.)
+  int flush_before_other() {
+    const int rc = flush();
+    return rc == SQLITE_OK ? rc : SQLITE_IOERR_WRITE;
   }
 
   // Takes a write into the buffer if it continues it, else makes the buffered ones
@@ -67,7 +80,7 @@ struct WalBufferVfs::File {
   // where the call could depend on them, then forwards to the underlying file.
   static int close(sqlite3_file* f) {
     File& w = of(f);
-    const int flushed = w.flush();
+    const int flushed = w.flush_before_other();
     const int closed = w.io().xClose(w.real);
     std::free(w.data);
     w.data = nullptr;
@@ -76,7 +89,7 @@ struct WalBufferVfs::File {
   }
   static int read(sqlite3_file* f, void* out, int amount, sqlite3_int64 at) {
     File& w = of(f);
-    if (const int rc = w.flush(); rc != SQLITE_OK) return rc;
+    if (const int rc = w.flush_before_other(); rc != SQLITE_OK) return rc;
     return w.io().xRead(w.real, out, amount, at);
   }
   static int write(sqlite3_file* f, const void* bytes, int amount, sqlite3_int64 at) {
@@ -84,7 +97,7 @@ struct WalBufferVfs::File {
   }
   static int truncate(sqlite3_file* f, sqlite3_int64 size) {
     File& w = of(f);
-    if (const int rc = w.flush(); rc != SQLITE_OK) return rc;
+    if (const int rc = w.flush_before_other(); rc != SQLITE_OK) return rc;
     return w.io().xTruncate(w.real, size);
   }
   static int sync(sqlite3_file* f, int flags) {
@@ -94,7 +107,7 @@ struct WalBufferVfs::File {
   }
   static int file_size(sqlite3_file* f, sqlite3_int64* out) {
     File& w = of(f);
-    if (const int rc = w.flush(); rc != SQLITE_OK) return rc;
+    if (const int rc = w.flush_before_other(); rc != SQLITE_OK) return rc;
     return w.io().xFileSize(w.real, out);
   }
   static int lock(sqlite3_file* f, int level) { return of(f).io().xLock(of(f).real, level); }
@@ -138,7 +151,7 @@ struct WalBufferVfs::File {
   static int fetch(sqlite3_file* f, sqlite3_int64 at, int amount, void** out) {
     File& w = of(f);
     *out = nullptr;
-    if (const int rc = w.flush(); rc != SQLITE_OK) return rc;
+    if (const int rc = w.flush_before_other(); rc != SQLITE_OK) return rc;
     return w.io().iVersion >= 3 ? w.io().xFetch(w.real, at, amount, out) : SQLITE_OK;
   }
   static int unfetch(sqlite3_file* f, sqlite3_int64 at, void* p) {

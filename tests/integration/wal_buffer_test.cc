@@ -44,6 +44,29 @@ int64_t schools_on_reopen(const std::string& path) {
   return schools(*db);
 }
 
+// Files this process writes may not grow past `bytes` while it stands (EFBIG, not
+// SIGXFSZ); the limit and the signal's handler come back when it goes.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(uintmax_t bytes) {
+    EXPECT_EQ(getrlimit(RLIMIT_FSIZE, &old_), 0);
+    handler_ = signal(SIGXFSZ, SIG_IGN);
+    rlimit low = old_;
+    low.rlim_cur = bytes;
+    EXPECT_EQ(setrlimit(RLIMIT_FSIZE, &low), 0);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &old_);
+    signal(SIGXFSZ, handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit old_{};
+  sighandler_t handler_{};
+};
+
 void put_schools(store::Store& store, int from, int count) {
   store::Transaction tx(store.db());
   for (int i = from; i < from + count; ++i) store.put_school(school(i), "t");
@@ -143,20 +166,15 @@ TEST(WalBuffer, AFailedWriteFailsItsCommitAndKeepsWhatWasCommitted) {
     put_schools(*writer, 0, 10);
     const auto wal = std::filesystem::file_size(path + "-wal");
 
-    rlimit old{};
-    ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
-    const auto old_handler = signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
-    rlimit low = old;
-    low.rlim_cur = wal + 8192;  // room for two frames, not for 200 schools'
-    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &low), 0);
-    try {
-      put_schools(*writer, 100, 200);
-      ADD_FAILURE() << "the commit went through past the file-size limit";
-    } catch (const store::StoreError& e) {
-      EXPECT_NE(std::string(e.what()).find("disk"), std::string::npos) << e.what();
+    {
+      FileSizeLimit limit(wal + 8192);  // room for two frames, not for 200 schools'
+      try {
+        put_schools(*writer, 100, 200);
+        ADD_FAILURE() << "the commit went through past the file-size limit";
+      } catch (const store::StoreError& e) {
+        EXPECT_NE(std::string(e.what()).find("disk"), std::string::npos) << e.what();
+      }
     }
-    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
-    signal(SIGXFSZ, old_handler);
 
     EXPECT_FALSE(writer->db().in_transaction());
     EXPECT_EQ(schools(writer->db()), 10);
@@ -189,6 +207,62 @@ TEST(WalBuffer, TheServersWriterUsesItAndItsReadersSeeEachAcknowledgedWrite) {
   const long long flushes = metric(*c, "hwload_wal_write_flushes_total");
   EXPECT_GT(flushes, 20);  // a commit a POST, at least
   EXPECT_GT(writes, 2 * flushes) << flushes << " flushes";
+}
+
+// The frames a large transaction spilled are in the buffer only; when they cannot
+// be written as SQLite reads them back, SQLite must give the whole transaction up
+// (it would otherwise go on with pages it believes are in the file), and nothing
+// of it may be committed. (Here the lost frames lie past the file's end, where a
+// read fails by itself too. The buffer reports any such failure as an I/O error,
+// not SQLITE_FULL, for the case this cannot stage: a full disk under a WAL file
+// being reused, where a statement with a statement journal would otherwise only be
+// rolled back by itself.)
+TEST(WalBuffer, SpilledPagesThatCannotBeWrittenEndTheWholeTransaction) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  store::WalBufferVfs vfs("wal-buffer-test-6");
+  {
+    auto writer = store::Store::open(path, vfs.name());
+    auto reader = store::Store::open_reader(path);
+    writer->db().exec("PRAGMA cache_size=8");
+    put_schools(*writer, 0, 10);
+    const auto wal = std::filesystem::file_size(path + "-wal");
+    {
+      FileSizeLimit limit(wal + 8192);
+      store::Transaction tx(writer->db());
+      bool failed = false;
+      try {
+        for (int i = 1000; i < 1400; ++i) writer->put_school(school(i), "t");
+        store::Stmt& names = writer->db().prepare("SELECT count(*), sum(length(name)) FROM schools");
+        names.step();
+        names.reset();
+      } catch (const store::StoreError& e) {
+        failed = true;
+      }
+      EXPECT_TRUE(failed) << "every spilled page was written past the file-size limit";
+      EXPECT_FALSE(writer->db().in_transaction()) << "SQLite kept the transaction whose spilled pages were lost";
+    }
+    EXPECT_EQ(schools(writer->db()), 10);
+    EXPECT_EQ(schools(reader->db()), 10);
+    put_schools(*writer, 2000, 400);
+    EXPECT_EQ(schools(reader->db()), 410);
+  }
+  EXPECT_EQ(schools_on_reopen(path), 410);
+}
+
+// Where SQLite would publish a commit's frames without syncing them first, the
+// buffer could hold frames readers look for: the store refuses to use it there.
+TEST(WalBuffer, TheStoreRefusesItWhereCommitsAreNotSyncedBeforeReadersSeeThem) {
+  TempDir dir;
+  const std::string path = (dir.path() / "w.db").string();
+  store::WalBufferVfs vfs("wal-buffer-test-7");
+  try {
+    store::Store::open("file:" + path + "?psow=0", vfs.name());
+    ADD_FAILURE() << "opened without powersafe overwrite";
+  } catch (const store::StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("powersafe"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(store::Store::open("file:" + path, vfs.name()));
 }
 
 }  // namespace
