@@ -12,14 +12,7 @@
 namespace hwload::testing {
 namespace {
 
-pb::School school(int i) {
-  pb::School s;
-  s.set_school_id("s" + std::to_string(i));
-  s.set_name("school " + std::to_string(i) + std::string(200, 'x'));
-  s.set_district("d1");
-  s.set_profile("national");
-  return s;
-}
+pb::School school(int i) { return padded_school(i, 200); }
 
 // Frames in the WAL file as it stands on disk (its high-water mark).
 uintmax_t wal_frames(const std::string& path) {

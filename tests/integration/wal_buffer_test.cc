@@ -16,14 +16,7 @@
 namespace hwload::testing {
 namespace {
 
-pb::School school(int i) {
-  pb::School s;
-  s.set_school_id("s" + std::to_string(i));
-  s.set_name("school " + std::to_string(i) + std::string(300, 'x'));
-  s.set_district("d1");
-  s.set_profile("national");
-  return s;
-}
+pb::School school(int i) { return padded_school(i, 300); }
 
 int64_t schools(store::Db& db) {
   store::Stmt& s = db.prepare("SELECT count(*) FROM schools");

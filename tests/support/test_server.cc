@@ -135,6 +135,15 @@ void seed_second_school(client::Client& c) {
                                        << "...";
 }
 
+pb::School padded_school(int i, int padding) {
+  pb::School s;
+  s.set_school_id("s" + std::to_string(i));
+  s.set_name("school " + std::to_string(i) + std::string(static_cast<size_t>(padding), 'x'));
+  s.set_district("d1");
+  s.set_profile("national");
+  return s;
+}
+
 pb::Assignment assignment(const std::string& id, const std::string& class_id, const std::string& date, int minutes,
                           const std::string& subject) {
   pb::Assignment a;

@@ -85,6 +85,10 @@ void seed_school(client::Client& c, const std::string& profile = "national");
 // success.
 void seed_second_school(client::Client& c);
 
+// School "s<i>" (district d1, national profile) whose name is padded with `padding`
+// x's: rows large enough that a few hundred of them fill many pages.
+pb::School padded_school(int i, int padding);
+
 // A WRITTEN REQUIRED assignment of `minutes` for class `class_id` of s1.
 pb::Assignment assignment(const std::string& id, const std::string& class_id, const std::string& date, int minutes,
                           const std::string& subject = "数学");
