@@ -15,7 +15,7 @@ struct WalBufferVfs::File {
   sqlite3_file base;  // first: SQLite sees a File as its sqlite3_file
   WalBufferVfs* owner;
   sqlite3_file* real;
-  char* data;              // the writes not yet made, contiguous from `offset`
+  char* data;  // the writes not yet made, contiguous from `offset`
   size_t size, capacity;
   sqlite3_int64 offset;
 
@@ -112,9 +112,7 @@ struct WalBufferVfs::File {
   }
   static int lock(sqlite3_file* f, int level) { return of(f).io().xLock(of(f).real, level); }
   static int unlock(sqlite3_file* f, int level) { return of(f).io().xUnlock(of(f).real, level); }
-  static int check_reserved_lock(sqlite3_file* f, int* out) {
-    return of(f).io().xCheckReservedLock(of(f).real, out);
-  }
+  static int check_reserved_lock(sqlite3_file* f, int* out) { return of(f).io().xCheckReservedLock(of(f).real, out); }
   static int file_control(sqlite3_file* f, int op, void* arg) {
     File& w = of(f);
     if (op == SQLITE_FCNTL_VFSNAME) {
@@ -174,13 +172,26 @@ struct WalBufferVfs::File {
 };
 
 const sqlite3_io_methods WalBufferVfs::File::kMethods = {
-    3,          &File::close,       &File::read,        &File::write,
-    &File::truncate, &File::sync,   &File::file_size,   &File::lock,
-    &File::unlock,   &File::check_reserved_lock, &File::file_control, &File::sector_size,
-    &File::device_characteristics, &File::shm_map, &File::shm_lock, &File::shm_barrier,
-    &File::shm_unmap, &File::fetch, &File::unfetch,
+    3,
+    &File::close,
+    &File::read,
+    &File::write,
+    &File::truncate,
+    &File::sync,
+    &File::file_size,
+    &File::lock,
+    &File::unlock,
+    &File::check_reserved_lock,
+    &File::file_control,
+    &File::sector_size,
+    &File::device_characteristics,
+    &File::shm_map,
+    &File::shm_lock,
+    &File::shm_barrier,
+    &File::shm_unmap,
+    &File::fetch,
+    &File::unfetch,
 };
-
 
 WalBufferVfs::WalBufferVfs(std::string name, size_t limit)
     : name_(std::move(name)), limit_(limit), base_(sqlite3_vfs_find(nullptr)) {
