@@ -225,7 +225,10 @@ void App::start() {
 
   m.group = std::make_unique<GroupCommit>(
       m.store_io, m.writer.store->db(), [&m](const http::Request& req) { return m.writer.api->handle(req); },
-      [&m] { m.dispatcher->poke(); });  // the group's changes may have written alerts
+      [&m] { m.dispatcher->poke(); },  // the group's changes may have written alerts
+      [&m](const std::string& why, size_t changes) {
+        m.log->error("a group of {} change(s) could not be stored, each answered 503: {}", changes, why);
+      });
   if (c.db != ":memory:") {
     m.checkpointer = std::make_unique<store::Checkpointer>(c.db, m.writer.store->db(), store::Checkpointer::Options{});
   }

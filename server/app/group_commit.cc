@@ -46,6 +46,7 @@ void GroupCommit::drain() {
   std::vector<http::Response> answers;
   answers.reserve(writes.size());
   bool committed = false;
+  std::string why;
   try {
     store::Transaction group(db_);
     for (auto* job : writes) {
@@ -56,10 +57,12 @@ void GroupCommit::drain() {
     }
     group.commit();
     committed = true;
-  } catch (const store::StoreError&) {
+  } catch (const store::StoreError& e) {
     committed = false;
+    why = e.what();
   }
   if (committed && committed_) committed_();
+  if (!committed && failed_) failed_(why, writes.size());
   for (size_t i = 0; i < writes.size(); ++i) {
     if (committed) {
       writes[i]->reply(std::move(answers[i]));

@@ -112,7 +112,10 @@ TEST_F(GroupCommitTest, ReadsRunFirstAndOutsideTheGroup) {
 
 TEST_F(GroupCommitTest, AGroupThatCannotCommitAnswersEveryChange503AndKeepsNothing) {
   boost::asio::io_context store_io;
-  app::GroupCommit group(store_io, *db_, unused_handler);
+  std::vector<std::string> failures;  // what the server logs
+  app::GroupCommit group(store_io, *db_, unused_handler, {}, [&failures](const std::string& why, size_t changes) {
+    failures.push_back(std::to_string(changes) + ": " + why);
+  });
   // Another connection holds the write lock, so the group cannot begin.
   auto other = store::Db::open(path());
   other->exec("PRAGMA busy_timeout = 0; BEGIN IMMEDIATE");
@@ -126,6 +129,10 @@ TEST_F(GroupCommitTest, AGroupThatCannotCommitAnswersEveryChange503AndKeepsNothi
   EXPECT_EQ(replies[0].first, "x 503");
   EXPECT_EQ(replies[1].first, "y 503");
   EXPECT_TRUE(committed_rows().empty());
+  // The operator learns why: SQLite's own words, once for the group.
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_TRUE(Contains(failures[0], "2: ")) << failures[0];
+  EXPECT_TRUE(Contains(failures[0], "locked")) << failures[0];
 }
 
 }  // namespace
