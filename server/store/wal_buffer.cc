@@ -204,51 +204,51 @@ WalBufferVfs::WalBufferVfs(std::string name, size_t limit)
   vfs_.pAppData = this;
   vfs_.xOpen = &WalBufferVfs::open;
   vfs_.xDelete = [](sqlite3_vfs* v, const char* n, int sync_dir) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     return b->xDelete(b, n, sync_dir);
   };
   vfs_.xAccess = [](sqlite3_vfs* v, const char* n, int flags, int* out) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     return b->xAccess(b, n, flags, out);
   };
   vfs_.xFullPathname = [](sqlite3_vfs* v, const char* n, int size, char* out) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     return b->xFullPathname(b, n, size, out);
   };
   vfs_.xDlOpen = [](sqlite3_vfs* v, const char* n) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     return b->xDlOpen(b, n);
   };
   vfs_.xDlError = [](sqlite3_vfs* v, int size, char* out) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     b->xDlError(b, size, out);
   };
   vfs_.xDlSym = [](sqlite3_vfs* v, void* h, const char* sym) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     return b->xDlSym(b, h, sym);
   };
   vfs_.xDlClose = [](sqlite3_vfs* v, void* h) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     b->xDlClose(b, h);
   };
   vfs_.xRandomness = [](sqlite3_vfs* v, int size, char* out) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     return b->xRandomness(b, size, out);
   };
   vfs_.xSleep = [](sqlite3_vfs* v, int us) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     return b->xSleep(b, us);
   };
   vfs_.xCurrentTime = [](sqlite3_vfs* v, double* out) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     return b->xCurrentTime(b, out);
   };
   vfs_.xGetLastError = [](sqlite3_vfs* v, int size, char* out) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     return b->xGetLastError(b, size, out);
   };
   vfs_.xCurrentTimeInt64 = [](sqlite3_vfs* v, sqlite3_int64* out) {
-    auto* b = static_cast<WalBufferVfs*>(v->pAppData)->base_;
+    auto* b = below(v);
     if (b->iVersion >= 2 && b->xCurrentTimeInt64 != nullptr) return b->xCurrentTimeInt64(b, out);
     double days = 0;
     const int rc = b->xCurrentTime(b, &days);

@@ -49,6 +49,8 @@ class WalBufferVfs {
  private:
   struct File;
   static int open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags);
+  // The VFS underneath the one SQLite calls with (`vfs_`).
+  static sqlite3_vfs* below(sqlite3_vfs* vfs) { return static_cast<WalBufferVfs*>(vfs->pAppData)->base_; }
 
   std::string name_;
   size_t limit_;
