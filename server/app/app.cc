@@ -154,7 +154,7 @@ struct App::Impl {
       line("hwload_wal_writes_total", "counter", "Writes the writer's SQLite connection made to its WAL.",
            static_cast<double>(w.writes));
       line("hwload_wal_write_flushes_total", "counter",
-           "Writes that reached the WAL file (the buffered ones gathered, one per commit).",
+           "Writes that reached the WAL file (the buffered ones gathered, up to 124 KiB each).",
            static_cast<double>(w.flushes));
     }
     return out;
