@@ -7,8 +7,11 @@
 
 #include "app/app.h"
 #include "app/tokens.h"
+#include "store/sqlite.h"
 
 int main(int argc, char** argv) {
+  // First, while no connection exists: SQLite takes process-wide settings only then.
+  const bool sqlite_configured = hwload::store::configure_process();
   CLI::App cli{"hwload-server: homework-load monitoring for grades 1-9"};
   std::string config_file, listen, db, log_level, port_file, tls_cert, tls_key;
   bool demo = false;
@@ -83,6 +86,7 @@ int main(int argc, char** argv) {
   }
   log->set_level(level);
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  if (!sqlite_configured) log->warn("SQLite refused the process-wide settings; it keeps memory statistics");
   try {
     hwload::app::App app(config, log);
     app.start();

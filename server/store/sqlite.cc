@@ -65,6 +65,8 @@ void Stmt::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
+bool configure_process() { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }
+
 std::unique_ptr<Db> Db::open(const std::string& path, const std::string& vfs) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -65,6 +65,12 @@ class StoreError : public std::runtime_error {
   int rc_;
 };
 
+// SQLite's process-wide settings for the server, applied before SQLite's first use
+// (afterwards SQLite refuses them: returns false, and nothing changes).
+// - No memory statistics. SQLite counts every allocation it makes under one global
+//   mutex, which every thread with a connection takes; hwload reads no such figure.
+bool configure_process();
+
 class Db {
  public:
   // Opens (creating if needed) the SQLite file at `path`; ":memory:" works too.

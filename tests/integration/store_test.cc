@@ -36,6 +36,29 @@ TEST(Store, CreatesTheSchemaInWalModeAndReopensWithoutMigratingAgain) {
   EXPECT_EQ(again->school("s1")->district(), "d");
 }
 
+// The server's process-wide setting: SQLite keeps no memory statistics, so its
+// allocations take no global mutex. SQLite takes it only before its first use.
+TEST(Store, ProcessSettingsApplyBeforeSqlitesFirstUseOnly) {
+  TempDir dir;
+  // Other tests in this process may have used SQLite; with no connection open, a
+  // shutdown makes this the first use again.
+  ASSERT_EQ(sqlite3_shutdown(), SQLITE_OK);
+  ASSERT_TRUE(store::configure_process());
+  {
+    auto store = store::Store::open((dir.path() / "s.db").string());
+    store->db().exec("CREATE TABLE t(x TEXT); INSERT INTO t VALUES (hex(randomblob(100000)))");
+    EXPECT_EQ(sqlite3_memory_used(), 0) << "memory is still counted";
+    EXPECT_FALSE(store::configure_process()) << "SQLite is in use: too late";
+  }
+  // As it was, for the tests after this one.
+  ASSERT_EQ(sqlite3_shutdown(), SQLITE_OK);
+  ASSERT_EQ(sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1), SQLITE_OK);
+  {
+    auto store = store::Store::open((dir.path() / "t.db").string());
+    EXPECT_GT(sqlite3_memory_used(), 0);
+  }
+}
+
 // Each request of a group runs in its own savepoint, which copies every page it
 // changes to a sub-journal. SQLite spills a sub-journal past 64 KiB to a temporary
 // file (named etilqs_*), and then writes each copy to it with system calls; the
