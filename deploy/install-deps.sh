@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libboost-dev libprotobuf-dev protobuf-compiler libsqlite3-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libssl-dev
+  libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl ca-certificates python3
 )
