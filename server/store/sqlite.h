@@ -28,6 +28,11 @@ class Stmt {
   Stmt& bind(int i, std::string_view v);
   Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
   Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  // Binds text without copying it. SQLite reads `v` in place whenever the statement
+  // steps, so it must outlive the last step(): say, one expression that ends in
+  // exec(), with arguments that live through it. (Db::prepare and reset() clear the
+  // binding before the statement is used again.)
+  Stmt& bind_ref(int i, std::string_view v);
   Stmt& bind_null(int i);
   Stmt& bind_blob(int i, std::string_view v);
 

@@ -315,18 +315,19 @@ StoredAssignment read_assignment(const Stmt& s) {
   return out;
 }
 
+// Text bound in place: each caller runs the statement at once, while `a` lives.
 void bind_assignment(Stmt& s, const pb::Assignment& a) {
-  s.bind(1, a.assignment_id())
-      .bind(2, a.school_id())
-      .bind(3, a.class_id())
-      .bind(4, a.teacher_id())
-      .bind(5, a.subject())
-      .bind(6, a.assigned_date())
+  s.bind_ref(1, a.assignment_id())
+      .bind_ref(2, a.school_id())
+      .bind_ref(3, a.class_id())
+      .bind_ref(4, a.teacher_id())
+      .bind_ref(5, a.subject())
+      .bind_ref(6, a.assigned_date())
       .bind(7, static_cast<int>(a.type()))
       .bind(8, static_cast<int>(a.tier()))
       .bind(9, a.estimated_minutes())
-      .bind(10, a.title())
-      .bind(11, a.content())
+      .bind_ref(10, a.title())
+      .bind_ref(11, a.content())
       .bind(12, a.requires_parent_grading())
       .bind(13, a.assigned_to_parents())
       .bind(14, a.requires_self_grading())
@@ -740,11 +741,11 @@ void Store::put_timing(const std::string& assignment_id, const std::string& stud
          "INSERT INTO timings(assignment_id, student_key, minutes, unfinished, reported_at) VALUES (?, ?, ?, ?, ?) "
          "ON CONFLICT(assignment_id, student_key) DO UPDATE SET minutes = excluded.minutes, "
          "unfinished = excluded.unfinished, reported_at = excluded.reported_at")
-      .bind(1, assignment_id)
-      .bind(2, student_key)
+      .bind_ref(1, assignment_id)
+      .bind_ref(2, student_key)
       .bind(3, t.minutes)
       .bind(4, t.unfinished)
-      .bind(5, now)
+      .bind_ref(5, now)
       .exec();
 }
 
@@ -1337,15 +1338,15 @@ void Store::insert_audit(const AuditEntry& e) {
   db_->prepare(
          "INSERT INTO audit(at, token_id, role, remote, method, route, target, school_id, district, status) "
          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(1, e.at)
-      .bind(2, e.token_id)
-      .bind(3, e.role)
-      .bind(4, e.remote)
-      .bind(5, e.method)
-      .bind(6, e.route)
-      .bind(7, e.target)
-      .bind(8, e.school_id)
-      .bind(9, e.district)
+      .bind_ref(1, e.at)
+      .bind_ref(2, e.token_id)
+      .bind_ref(3, e.role)
+      .bind_ref(4, e.remote)
+      .bind_ref(5, e.method)
+      .bind_ref(6, e.route)
+      .bind_ref(7, e.target)
+      .bind_ref(8, e.school_id)
+      .bind_ref(9, e.district)
       .bind(10, e.status)
       .exec();
 }
