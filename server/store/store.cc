@@ -672,45 +672,40 @@ std::vector<Date> Store::record_dates(const std::string& school_id, const std::s
 
 ClassRecords Store::class_records(const std::string& school_id, const std::string& class_id, Date from, Date to) {
   ClassRecords out;
-  // One pass over the class's index range: each assignment's facts (not its content),
-  // joined with its timings unless it was withdrawn. An assignment with no timing
-  // comes once, with NULLs; one with timings comes once per student, and its rows
-  // come together (the order is the index's own, date then rowid, so even a sorter
-  // could not split them). A date's few assignments are sorted by id here rather than
-  // by a sorter in the statement.
+  // Each assignment's facts (not its content) from the class's index range, then the
+  // timings of each one not withdrawn, by its key. Two statements rather than a join:
+  // a joined row would carry the assignment's thirteen columns again for each of its
+  // forty students. A date's few assignments are sorted by id here rather than by a
+  // sorter in the statement.
   Stmt& s = db_->prepare(
-      "SELECT a.assignment_id, a.assigned_date, a.subject, a.title, a.type, a.tier, a.estimated_minutes, "
-      "a.requires_parent_grading, a.assigned_to_parents, a.requires_self_grading, a.punitive, a.repetitive, "
-      "a.withdrawn_at IS NOT NULL, t.student_key, t.minutes, t.unfinished "
-      "FROM assignments a LEFT JOIN timings t ON t.assignment_id = a.assignment_id AND a.withdrawn_at IS NULL "
-      "WHERE a.school_id = ? AND a.class_id = ? AND a.assigned_date BETWEEN ? AND ? ORDER BY a.assigned_date, a.rowid");
+      "SELECT assignment_id, assigned_date, subject, title, type, tier, estimated_minutes, requires_parent_grading, "
+      "assigned_to_parents, requires_self_grading, punitive, repetitive, withdrawn_at IS NOT NULL "
+      "FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date BETWEEN ? AND ?");
   s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
-  const analytics::AssignmentFacts* current = nullptr;
-  Date date{};
   while (s.step()) {
-    if (!current || s.text_view(0) != current->assignment_id) {
-      const auto d = analytics::parse_date(s.text_view(1));
-      if (!d) {
-        current = nullptr;
-        continue;
-      }
-      analytics::AssignmentFacts& f = out.assignments[*d].emplace_back();
-      f.assignment_id = s.text(0);
-      f.subject = s.text(2);
-      f.title = s.text(3);
-      f.type = static_cast<analytics::HomeworkType>(s.int32(4));
-      f.optional = s.int32(5) == static_cast<int>(pb::OPTIONAL);
-      f.estimated_minutes = s.int32(6);
-      f.flags = {s.boolean(7), s.boolean(8), s.boolean(9), s.boolean(10), s.boolean(11)};
-      f.withdrawn = s.boolean(12);
-      current = &f;
-      date = *d;
-    }
-    if (s.is_null(13)) continue;  // no timing (or withdrawn): the date gets no timings entry for it
-    out.timings[date].push_back(analytics::TimingFacts{current->assignment_id, s.text(13), s.int32(14), s.boolean(15)});
+    const auto d = analytics::parse_date(s.text_view(1));
+    if (!d) continue;
+    analytics::AssignmentFacts& f = out.assignments[*d].emplace_back();
+    f.assignment_id = s.text(0);
+    f.subject = s.text(2);
+    f.title = s.text(3);
+    f.type = static_cast<analytics::HomeworkType>(s.int32(4));
+    f.optional = s.int32(5) == static_cast<int>(pb::OPTIONAL);
+    f.estimated_minutes = s.int32(6);
+    f.flags = {s.boolean(7), s.boolean(8), s.boolean(9), s.boolean(10), s.boolean(11)};
+    f.withdrawn = s.boolean(12);
   }
-  for (auto& [_, on] : out.assignments) {
+  Stmt& t = db_->prepare("SELECT student_key, minutes, unfinished FROM timings WHERE assignment_id = ?");
+  for (auto& [date, on] : out.assignments) {
     std::sort(on.begin(), on.end(), [](const auto& a, const auto& b) { return a.assignment_id < b.assignment_id; });
+    for (const auto& a : on) {
+      if (a.withdrawn) continue;  // its timings no longer count
+      t.reset();
+      t.bind_ref(1, a.assignment_id);
+      while (t.step()) {
+        out.timings[date].push_back(analytics::TimingFacts{a.assignment_id, t.text(0), t.int32(1), t.boolean(2)});
+      }
+    }
   }
   return out;
 }
