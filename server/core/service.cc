@@ -367,17 +367,14 @@ Status Service::withdraw_assignment(const std::string& assignment_id) {
 pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& touched, const ItemGate& gate) {
   const std::string& id = report.assignment_id();
   if (Status st = validate_timing_report(report); !st.is_ok()) return rejected(id, st);
-  auto stored = store_.assignment(id);
-  if (!stored) return rejected(id, unknown_assignment(id));
+  const auto a = store_.assignment_place(id);
+  if (!a) return rejected(id, unknown_assignment(id));
   if (gate) {
-    if (Status st = gate(stored->assignment.school_id(), stored->assignment.class_id()); !st.is_ok()) {
-      return rejected(id, st);
-    }
+    if (Status st = gate(a->school_id, a->class_id); !st.is_ok()) return rejected(id, st);
   }
-  if (stored->withdrawn) {
+  if (a->withdrawn) {
     return rejected(id, Status::invalid("assignment_id", "assignment " + id + " was withdrawn; it takes no timings"));
   }
-  const pb::Assignment& a = stored->assignment;
   bool created = false, updated = false;
   // What the students reported before, read at once: the report's changes, and how
   // many distinct students the assignment then has, follow from it.
@@ -396,9 +393,9 @@ pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& to
     }
     changes.push_back(&st);
   }
-  if (const auto klass = store_.klass(a.school_id(), a.class_id());
+  if (const auto klass = store_.klass(a->school_id, a->class_id);
       klass && klass->student_count() > 0 && reported > static_cast<size_t>(klass->student_count())) {
-    return rejected(id, Status::invalid("students", "class " + a.class_id() + " has " +
+    return rejected(id, Status::invalid("students", "class " + a->class_id + " has " +
                                                         std::to_string(klass->student_count()) +
                                                         " students; this report would make " +
                                                         std::to_string(reported) + " distinct students"));
@@ -408,7 +405,7 @@ pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& to
     store_.put_timing(id, st->student_key(), store::Store::Timing{st->minutes(), st->unfinished()}, stamp);
   }
   if (!created && !updated) return item(id, pb::UNCHANGED);
-  touched[{a.school_id(), a.class_id()}].insert(*analytics::parse_date(a.assigned_date()));
+  touched[{a->school_id, a->class_id}].insert(*analytics::parse_date(a->assigned_date));
   return item(id, updated ? pb::UPDATED : pb::CREATED);
 }
 

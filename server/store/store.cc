@@ -628,6 +628,16 @@ std::optional<StoredAssignment> Store::assignment(const std::string& assignment_
   return out;
 }
 
+std::optional<AssignmentPlace> Store::assignment_place(const std::string& assignment_id) {
+  Stmt& s = db_->prepare(
+      "SELECT school_id, class_id, assigned_date, withdrawn_at IS NOT NULL FROM assignments WHERE assignment_id = ?");
+  s.bind_ref(1, assignment_id);
+  if (!s.step()) return std::nullopt;
+  AssignmentPlace out{s.text(0), s.text(1), s.text(2), s.boolean(3)};
+  s.reset();
+  return out;
+}
+
 bool Store::insert_assignment(const pb::Assignment& a, const std::string& now) {
   Stmt& s = db_->prepare(
       "INSERT INTO assignments(assignment_id, school_id, class_id, teacher_id, subject, assigned_date, type, tier, "

@@ -24,6 +24,12 @@ struct StoredAssignment {
   bool withdrawn = false;
 };
 
+// Where an assignment belongs, and whether it stands: what a timing report needs of it.
+struct AssignmentPlace {
+  std::string school_id, class_id, assigned_date;
+  bool withdrawn = false;
+};
+
 // A class's records over a date range, grouped by date: what loads are computed from.
 struct ClassRecords {
   std::map<analytics::Date, std::vector<analytics::AssignmentFacts>> assignments;
@@ -111,6 +117,8 @@ class Store {
 
   // Assignments.
   std::optional<StoredAssignment> assignment(const std::string& assignment_id);
+  // The same row's school, class, date and withdrawal only (not its text).
+  std::optional<AssignmentPlace> assignment_place(const std::string& assignment_id);
   // False, storing nothing, when the id is taken already.
   bool insert_assignment(const pb::Assignment& a, const std::string& now);
   void update_assignment(const pb::Assignment& a, const std::string& now);
