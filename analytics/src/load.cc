@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <set>
 #include <unordered_map>
 
 namespace hwload::analytics {
@@ -58,16 +57,22 @@ DayLoadFigures compute_day_load(int cap_minutes, std::span<const AssignmentFacts
     long long minutes = 0;
     int n = 0;
   };
+  struct Student {
+    int total = 0;
+    bool unfinished = false;
+  };
   std::map<std::string_view, Sum> per_assignment;  // ordered: a deterministic sum
-  std::map<std::string_view, int> per_student;
-  std::set<std::string_view> unfinished;
+  // Unordered: the totals are sorted below, and the rest are counts.
+  std::unordered_map<std::string_view, Student> per_student;
+  per_student.reserve(timings.size());
   for (const auto& t : timings) {
     if (!counted.contains(t.assignment_id)) continue;
     Sum& s = per_assignment[t.assignment_id];
     s.minutes += t.minutes;
     s.n += 1;
-    per_student[t.student_key] += t.minutes;
-    if (t.unfinished) unfinished.insert(t.student_key);
+    Student& st = per_student[t.student_key];
+    st.total += t.minutes;
+    st.unfinished = st.unfinished || t.unfinished;
   }
 
   for (const auto& [id, sum] : per_assignment) {
@@ -77,13 +82,13 @@ DayLoadFigures compute_day_load(int cap_minutes, std::span<const AssignmentFacts
   }
 
   out.student_totals.reserve(per_student.size());
-  for (const auto& [_, total] : per_student) {
-    out.student_totals.push_back(total);
-    if (total > cap_minutes) ++out.students_over_cap;
+  for (const auto& [_, st] : per_student) {
+    out.student_totals.push_back(st.total);
+    if (st.total > cap_minutes) ++out.students_over_cap;
+    if (st.unfinished) ++out.students_unfinished;
   }
   std::sort(out.student_totals.begin(), out.student_totals.end());
   out.students_reported = static_cast<int>(per_student.size());
-  out.students_unfinished = static_cast<int>(unfinished.size());
   out.measured_p90_minutes = nearest_rank_p90(out.student_totals);
   for (auto& [_, s] : subjects) out.subjects.push_back(std::move(s));
   return out;
