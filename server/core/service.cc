@@ -395,10 +395,10 @@ pb::ItemResult Service::apply_timing(const pb::TimingReport& report, Touched& to
   }
   if (const auto klass = store_.klass(a->school_id, a->class_id);
       klass && klass->student_count() > 0 && reported > static_cast<size_t>(klass->student_count())) {
-    return rejected(id, Status::invalid("students", "class " + a->class_id + " has " +
-                                                        std::to_string(klass->student_count()) +
-                                                        " students; this report would make " +
-                                                        std::to_string(reported) + " distinct students"));
+    return rejected(
+        id, Status::invalid("students", "class " + a->class_id + " has " + std::to_string(klass->student_count()) +
+                                            " students; this report would make " + std::to_string(reported) +
+                                            " distinct students"));
   }
   const std::string stamp = now();
   for (const auto* st : changes) {
