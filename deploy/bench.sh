@@ -57,14 +57,21 @@ echo "== 1. in-process benchmarks"
 "$b/bench/hwload_bench_codec" --benchmark_min_time=0.5
 
 echo "== 2. hwload-server ($connections connections, $seconds s each)"
-db="$work/bench.db"
-start_server "$db" 18181
-# A county's shape: 14 schools x 9 grades x 4 classes, so the timing pool (posted first,
-# round-robin over classes and school days) holds about 4 assignments a class-day.
 run() { "$b/tools/bench/hwload-bench" --token "$token" --connections "$connections" --seconds "$seconds" --schools 14 "$@"; }
+# A county's shape: 14 schools x 9 grades x 4 classes. The single posts (each for a
+# random school day of the term) leave about 4 assignments a class-day, and so does the
+# timing pool (posted first, round-robin over classes and school days): each gets a
+# fresh server and file, as the raw SQLite loop gets a fresh file, so that a class-day
+# holds 2-6 assignments as the synthetic schools say, not both loads' 8. The mixed load
+# follows the timings on their file.
+db="$work/assign.db"
+start_server "$db" 18181
 run --server http://127.0.0.1:18181 --mode assign --verify-db "$db"
-run --server http://127.0.0.1:18181 --mode timings --pool 200000 --verify-db "$db"
-run --server http://127.0.0.1:18181 --mode mixed
+stop_server
+db="$work/timings.db"
+start_server "$db" 18184
+run --server http://127.0.0.1:18184 --mode timings --pool 200000 --verify-db "$db"
+run --server http://127.0.0.1:18184 --mode mixed
 stop_server
 
 echo "== 3. baselines"
