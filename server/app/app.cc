@@ -16,8 +16,8 @@
 #include "http/server.h"
 #include "hwload/thread_name.h"
 #include "store/checkpointer.h"
-#include "store/wal_buffer.h"
 #include "store/store.h"
+#include "store/wal_buffer.h"
 
 namespace hwload::app {
 
@@ -48,8 +48,8 @@ struct App::Impl {
     std::unique_ptr<api::Access> access;
     std::unique_ptr<api::Api> api;
   };
-  // The writer's WAL writes, made one per commit (file stores only). Declared
-  // before the writer: it must outlive the connection that uses it.
+  // Gathers the writer's WAL writes until each commit's sync (file stores only).
+  // Declared before the writer: it must outlive the connection that uses it.
   std::unique_ptr<store::WalBufferVfs> wal_buffer;
   Stack writer;
   // Copies the writer's WAL back into the file on its own thread (file stores only).

@@ -247,14 +247,13 @@ WalBufferVfs::WalBufferVfs(std::string name, size_t limit)
     auto* b = below(v);
     return b->xGetLastError(b, size, out);
   };
-  vfs_.xCurrentTimeInt64 = [](sqlite3_vfs* v, sqlite3_int64* out) {
-    auto* b = below(v);
-    if (b->iVersion >= 2 && b->xCurrentTimeInt64 != nullptr) return b->xCurrentTimeInt64(b, out);
-    double days = 0;
-    const int rc = b->xCurrentTime(b, &days);
-    *out = static_cast<sqlite3_int64>(days * 86400000.0);
-    return rc;
-  };
+  // Left null where the VFS below has none: SQLite then derives it from xCurrentTime.
+  if (base_->iVersion >= 2 && base_->xCurrentTimeInt64 != nullptr) {
+    vfs_.xCurrentTimeInt64 = [](sqlite3_vfs* v, sqlite3_int64* out) {
+      auto* b = below(v);
+      return b->xCurrentTimeInt64(b, out);
+    };
+  }
   if (const int rc = sqlite3_vfs_register(&vfs_, 0); rc != SQLITE_OK) {
     throw std::runtime_error("cannot register the SQLite VFS " + name_ + ": " + sqlite3_errstr(rc));
   }
