@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 
 #include <filesystem>
+#include <memory>
+#include <string>
 
 #include "store/checkpointer.h"
 #include "store/store.h"
@@ -66,116 +68,114 @@ void put_schools(store::Store& store, int from, int count) {
   tx.commit();
 }
 
-TEST(WalBuffer, EachCommitIsOneWriteAndAnotherConnectionSeesItAtOnce) {
-  TempDir dir;
-  const std::string path = (dir.path() / "w.db").string();
-  store::WalBufferVfs vfs("wal-buffer-test-1");
-  auto writer = store::Store::open(path, vfs.name());
-  auto reader = store::Store::open_reader(path);
-  const auto before = vfs.counters();
+// A file with a writer through the buffer and a reader through the default VFS.
+class WalBufferTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    writer_ = store::Store::open(path_, vfs_.name());
+    reader_ = store::Store::open_reader(path_);
+  }
+  // Closes both: the writer's close copies the WAL into the file.
+  void close() {
+    reader_.reset();
+    writer_.reset();
+  }
+  // After a transaction that failed or was rolled back: the writer and the reader
+  // see the 10 schools committed before it, and the store takes `more` from `first`.
+  void expect_ten_schools_kept_and_the_store_goes_on(int first, int more) {
+    EXPECT_EQ(schools(writer_->db()), 10);
+    EXPECT_EQ(schools(reader_->db()), 10);
+    put_schools(*writer_, first, more);
+    EXPECT_EQ(schools(reader_->db()), 10 + more);
+  }
+
+  TempDir dir_;
+  const std::string path_ = (dir_.path() / "w.db").string();
+  store::WalBufferVfs vfs_{"wal-buffer-test"};
+  std::unique_ptr<store::Store> writer_, reader_;
+};
+
+TEST_F(WalBufferTest, EachCommitIsOneWriteAndAnotherConnectionSeesItAtOnce) {
+  const auto before = vfs_.counters();
   constexpr int kCommits = 200;
   for (int i = 0; i < kCommits; ++i) {
-    store::Transaction tx(writer->db());
-    for (int j = 0; j < 5; ++j) writer->put_school(school(i * 5 + j), "t");
+    store::Transaction tx(writer_->db());
+    for (int j = 0; j < 5; ++j) writer_->put_school(school(i * 5 + j), "t");
     tx.commit();
-    ASSERT_EQ(schools(reader->db()), (i + 1) * 5) << "after commit " << i;
+    ASSERT_EQ(schools(reader_->db()), (i + 1) * 5) << "after commit " << i;
   }
-  const auto after = vfs.counters();
+  const auto after = vfs_.counters();
   const auto writes = after.writes - before.writes, flushes = after.flushes - before.flushes;
   // SQLite writes each frame as two pieces: the commits' pages made hundreds of writes.
   EXPECT_GT(writes, 4u * kCommits);
   EXPECT_LE(flushes, 2u * kCommits) << writes << " writes";
 }
 
-TEST(WalBuffer, PagesSpilledInsideATransactionAreReadBackAndARollbackLeavesNoTrace) {
-  TempDir dir;
-  const std::string path = (dir.path() / "w.db").string();
-  store::WalBufferVfs vfs("wal-buffer-test-2");
+TEST_F(WalBufferTest, PagesSpilledInsideATransactionAreReadBackAndARollbackLeavesNoTrace) {
+  // A page cache of a few pages: a large transaction writes its pages to the WAL
+  // before it commits, and reads them back from there.
+  writer_->db().exec("PRAGMA cache_size=8");
+  put_schools(*writer_, 0, 10);
   {
-    auto writer = store::Store::open(path, vfs.name());
-    auto reader = store::Store::open_reader(path);
-    // A page cache of a few pages: a large transaction writes its pages to the WAL
-    // before it commits, and reads them back from there.
-    writer->db().exec("PRAGMA cache_size=8");
-    put_schools(*writer, 0, 10);
-    {
-      const auto before = vfs.counters();
-      store::Transaction tx(writer->db());
-      for (int i = 1000; i < 1400; ++i) writer->put_school(school(i), "t");
-      // Every school's row, its own included: the pages that left the cache are read
-      // back from the WAL, so the buffer went out first.
-      store::Stmt& names = writer->db().prepare("SELECT count(*), sum(length(name)) FROM schools");
-      ASSERT_TRUE(names.step());
-      EXPECT_EQ(names.int64(0), 410);
-      EXPECT_EQ(names.int64(1), 10 * 308 + 400 * 311);  // "school N" and 300 x
-      names.reset();
-      const auto during = vfs.counters();
-      EXPECT_GT(during.writes, before.writes) << "nothing was spilled";
-      EXPECT_GT(during.flushes, before.flushes) << "nothing was read back";
-    }  // rolled back
-    EXPECT_EQ(schools(writer->db()), 10);
-    EXPECT_EQ(schools(reader->db()), 10);
-    put_schools(*writer, 2000, 400);
-    EXPECT_EQ(schools(reader->db()), 410);
-  }
-  EXPECT_EQ(schools_on_reopen(path), 410);
+    const auto before = vfs_.counters();
+    store::Transaction tx(writer_->db());
+    for (int i = 1000; i < 1400; ++i) writer_->put_school(school(i), "t");
+    // Every school's row, its own included: the pages that left the cache are read
+    // back from the WAL, so the buffer went out first.
+    store::Stmt& names = writer_->db().prepare("SELECT count(*), sum(length(name)) FROM schools");
+    ASSERT_TRUE(names.step());
+    EXPECT_EQ(names.int64(0), 410);
+    EXPECT_EQ(names.int64(1), 10 * 308 + 400 * 311);  // "school N" and 300 x
+    names.reset();
+    const auto during = vfs_.counters();
+    EXPECT_GT(during.writes, before.writes) << "nothing was spilled";
+    EXPECT_GT(during.flushes, before.flushes) << "nothing was read back";
+  }  // rolled back
+  expect_ten_schools_kept_and_the_store_goes_on(2000, 400);
+  close();
+  EXPECT_EQ(schools_on_reopen(path_), 410);
 }
 
-TEST(WalBuffer, NothingIsLostAcrossCheckpointsTheLogStartingOverAndAReopen) {
-  TempDir dir;
-  const std::string path = (dir.path() / "w.db").string();
-  store::WalBufferVfs vfs("wal-buffer-test-3");
+TEST_F(WalBufferTest, NothingIsLostAcrossCheckpointsTheLogStartingOverAndAReopen) {
   constexpr int kCommits = 1500;
   {
-    auto writer = store::Store::open(path, vfs.name());
-    auto reader = store::Store::open_reader(path);
     store::Checkpointer::Options o;
     o.pages = 20;
     o.catch_up_pages = 80;
-    store::Checkpointer checkpointer(path, writer->db(), o);
+    store::Checkpointer checkpointer(path_, writer_->db(), o);
     for (int i = 0; i < kCommits; ++i) {
-      put_schools(*writer, i * 2, 2);
+      put_schools(*writer_, i * 2, 2);
       if (i % 100 == 99) {
-        ASSERT_EQ(schools(reader->db()), (i + 1) * 2);
+        ASSERT_EQ(schools(reader_->db()), (i + 1) * 2);
       }
     }
     const auto c = checkpointer.counters();
     EXPECT_GT(c.background + c.caught_up, 0u);
     EXPECT_EQ(c.failed, 0u);
   }
-  EXPECT_EQ(schools_on_reopen(path), kCommits * 2);
+  close();
+  EXPECT_EQ(schools_on_reopen(path_), kCommits * 2);
 }
 
 // A write the file refuses (here: past the process's file-size limit) fails the
 // commit that made it, as it would without the buffer: the commit's changes are
 // gone, what was committed before stays, and the store goes on.
-TEST(WalBuffer, AFailedWriteFailsItsCommitAndKeepsWhatWasCommitted) {
-  TempDir dir;
-  const std::string path = (dir.path() / "w.db").string();
-  store::WalBufferVfs vfs("wal-buffer-test-4");
+TEST_F(WalBufferTest, AFailedWriteFailsItsCommitAndKeepsWhatWasCommitted) {
+  put_schools(*writer_, 0, 10);
+  const auto wal = std::filesystem::file_size(path_ + "-wal");
   {
-    auto writer = store::Store::open(path, vfs.name());
-    auto reader = store::Store::open_reader(path);
-    put_schools(*writer, 0, 10);
-    const auto wal = std::filesystem::file_size(path + "-wal");
-
-    {
-      FileSizeLimit limit(wal + 8192);  // room for two frames, not for 200 schools'
-      try {
-        put_schools(*writer, 100, 200);
-        ADD_FAILURE() << "the commit went through past the file-size limit";
-      } catch (const store::StoreError& e) {
-        EXPECT_NE(std::string(e.what()).find("disk"), std::string::npos) << e.what();
-      }
+    FileSizeLimit limit(wal + 8192);  // room for two frames, not for 200 schools'
+    try {
+      put_schools(*writer_, 100, 200);
+      ADD_FAILURE() << "the commit went through past the file-size limit";
+    } catch (const store::StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find("disk"), std::string::npos) << e.what();
     }
-
-    EXPECT_FALSE(writer->db().in_transaction());
-    EXPECT_EQ(schools(writer->db()), 10);
-    EXPECT_EQ(schools(reader->db()), 10);
-    put_schools(*writer, 1000, 200);
-    EXPECT_EQ(schools(reader->db()), 210);
   }
-  EXPECT_EQ(schools_on_reopen(path), 210);
+  EXPECT_FALSE(writer_->db().in_transaction());
+  expect_ten_schools_kept_and_the_store_goes_on(1000, 200);
+  close();
+  EXPECT_EQ(schools_on_reopen(path_), 210);
 }
 
 // A counter of /metrics (a GET: a reader answers it), or -1.
@@ -210,37 +210,28 @@ TEST(WalBuffer, TheServersWriterUsesItAndItsReadersSeeEachAcknowledgedWrite) {
 // not SQLITE_FULL, for the case this cannot stage: a full disk under a WAL file
 // being reused, where a statement with a statement journal would otherwise only be
 // rolled back by itself.)
-TEST(WalBuffer, SpilledPagesThatCannotBeWrittenEndTheWholeTransaction) {
-  TempDir dir;
-  const std::string path = (dir.path() / "w.db").string();
-  store::WalBufferVfs vfs("wal-buffer-test-6");
+TEST_F(WalBufferTest, SpilledPagesThatCannotBeWrittenEndTheWholeTransaction) {
+  writer_->db().exec("PRAGMA cache_size=8");
+  put_schools(*writer_, 0, 10);
+  const auto wal = std::filesystem::file_size(path_ + "-wal");
   {
-    auto writer = store::Store::open(path, vfs.name());
-    auto reader = store::Store::open_reader(path);
-    writer->db().exec("PRAGMA cache_size=8");
-    put_schools(*writer, 0, 10);
-    const auto wal = std::filesystem::file_size(path + "-wal");
-    {
-      FileSizeLimit limit(wal + 8192);
-      store::Transaction tx(writer->db());
-      bool failed = false;
-      try {
-        for (int i = 1000; i < 1400; ++i) writer->put_school(school(i), "t");
-        store::Stmt& names = writer->db().prepare("SELECT count(*), sum(length(name)) FROM schools");
-        names.step();
-        names.reset();
-      } catch (const store::StoreError& e) {
-        failed = true;
-      }
-      EXPECT_TRUE(failed) << "every spilled page was written past the file-size limit";
-      EXPECT_FALSE(writer->db().in_transaction()) << "SQLite kept the transaction whose spilled pages were lost";
+    FileSizeLimit limit(wal + 8192);
+    store::Transaction tx(writer_->db());
+    bool failed = false;
+    try {
+      for (int i = 1000; i < 1400; ++i) writer_->put_school(school(i), "t");
+      store::Stmt& names = writer_->db().prepare("SELECT count(*), sum(length(name)) FROM schools");
+      names.step();
+      names.reset();
+    } catch (const store::StoreError&) {
+      failed = true;
     }
-    EXPECT_EQ(schools(writer->db()), 10);
-    EXPECT_EQ(schools(reader->db()), 10);
-    put_schools(*writer, 2000, 400);
-    EXPECT_EQ(schools(reader->db()), 410);
+    EXPECT_TRUE(failed) << "every spilled page was written past the file-size limit";
+    EXPECT_FALSE(writer_->db().in_transaction()) << "SQLite kept the transaction whose spilled pages were lost";
   }
-  EXPECT_EQ(schools_on_reopen(path), 410);
+  expect_ten_schools_kept_and_the_store_goes_on(2000, 400);
+  close();
+  EXPECT_EQ(schools_on_reopen(path_), 410);
 }
 
 // Where SQLite would publish a commit's frames without syncing them first, the
