@@ -705,16 +705,13 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
     f.flags = {s.boolean(7), s.boolean(8), s.boolean(9), s.boolean(10), s.boolean(11)};
     f.withdrawn = s.boolean(12);
   }
-  Stmt& t = db_->prepare("SELECT student_key, minutes, unfinished FROM timings WHERE assignment_id = ?");
   for (auto& [date, on] : out.assignments) {
     std::sort(on.begin(), on.end(), [](const auto& a, const auto& b) { return a.assignment_id < b.assignment_id; });
     for (const auto& a : on) {
       if (a.withdrawn) continue;  // its timings no longer count
-      t.reset();
-      t.bind_ref(1, a.assignment_id);
-      while (t.step()) {
+      for_each_timing(a.assignment_id, [&](const Stmt& t) {
         out.timings[date].push_back(analytics::TimingFacts{a.assignment_id, t.text(0), t.int32(1), t.boolean(2)});
-      }
+      });
     }
   }
   return out;
@@ -732,11 +729,15 @@ std::vector<StoredAssignment> Store::assignments_on(const std::string& school_id
   return out;
 }
 
-std::map<std::string, Store::Timing> Store::timings_of(const std::string& assignment_id) {
+void Store::for_each_timing(const std::string& assignment_id, const std::function<void(const Stmt&)>& row) {
   Stmt& s = db_->prepare("SELECT student_key, minutes, unfinished FROM timings WHERE assignment_id = ?");
-  s.bind(1, assignment_id);
+  s.bind_ref(1, assignment_id);
+  while (s.step()) row(s);
+}
+
+std::map<std::string, Store::Timing> Store::timings_of(const std::string& assignment_id) {
   std::map<std::string, Timing> out;
-  while (s.step()) out.emplace(s.text(0), Timing{s.int32(1), s.boolean(2)});
+  for_each_timing(assignment_id, [&](const Stmt& s) { out.emplace(s.text(0), Timing{s.int32(1), s.boolean(2)}); });
   return out;
 }
 

@@ -3,6 +3,7 @@
 // Not thread-safe: one Store is used from one thread (the store thread).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -252,6 +253,8 @@ class Store {
  private:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}
   void migrate(int upto);
+  // Each timing of the assignment, as a row of (student_key, minutes, unfinished).
+  void for_each_timing(const std::string& assignment_id, const std::function<void(const Stmt&)>& row);
 
   // Schools, classes, calendars and tokens change rarely and nearly every request
   // reads them. Rows read inside a transaction or snapshot are kept while the
