@@ -212,7 +212,7 @@ StatusOr<pb::Class> Service::put_class(const std::string& school_id, const std::
   store_.put_class(klass, now());
   if (before && before->grade() != klass.grade()) {
     const auto dates = store_.record_dates(school_id, class_id);
-    reevaluate(*ctx, klass, std::set<Date>(dates.begin(), dates.end()));
+    reevaluate(*ctx, klass, std::set<Date>(dates.begin(), dates.end()), Changed::kAnything);
   }
   tx.commit();
   return klass;
@@ -358,7 +358,7 @@ Status Service::withdraw_assignment(const std::string& assignment_id) {
   auto ctx = load_school(a.school_id());
   if (!ctx.is_ok()) return ctx.status();
   if (auto klass = store_.klass(a.school_id(), a.class_id())) {
-    reevaluate(*ctx, *klass, {*analytics::parse_date(a.assigned_date())});
+    reevaluate(*ctx, *klass, {*analytics::parse_date(a.assigned_date())}, Changed::kRecords);
   }
   tx.commit();
   return {};
@@ -432,7 +432,7 @@ std::vector<pb::Warning> Service::reevaluate_touched(const Touched& touched, Loo
     if (!ctx.is_ok()) continue;
     const auto klass = store_.klass(school_id, class_id);
     if (!klass) continue;
-    for (const auto& [date, findings] : reevaluate(*ctx, *klass, dates)) {
+    for (const auto& [date, findings] : reevaluate(*ctx, *klass, dates, Changed::kRecords)) {
       for (const auto& f : findings) {
         pb::Warning& w = out.emplace_back();
         w.set_code(static_cast<pb::BreachKind>(f.kind));
@@ -451,7 +451,7 @@ std::vector<pb::Warning> Service::reevaluate_touched(const Touched& touched, Loo
 // ---- breach evaluation -------------------------------------------------------
 
 Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<Date>& dates,
-                                      int* opened) {
+                                      Changed changed, int* opened) {
   Findings out;
   if (dates.empty()) return out;
   const auto& profile = *ctx.profile;
@@ -485,15 +485,31 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
     for (int i = 0; i < window; ++i) affected.insert(d + i);
   }
   const Date first = *affected.begin(), last = *affected.rbegin();
-  // The class's open breaches, read once, from the earliest date a REPEATED window
-  // can reach back to: both passes sync against them, and keep them as they leave
-  // them. The first pass changes only kinds other than REPEATED, and the second only
-  // REPEATED, whose windows count the dates left with a BREACH-severity breach.
+  // The class's open breaches. Both passes sync against them, and keep them as they
+  // leave them. The first pass changes only kinds other than REPEATED, and the second
+  // only REPEATED, whose windows count the dates left with a BREACH-severity breach.
+  // When only records changed, the first pass reads just its own dates' breaches,
+  // and the second runs only if one of those dates gained or lost a BREACH-severity
+  // breach: otherwise every window counts what it counted before. Anything else
+  // reads from the earliest date a REPEATED window can reach back to, and redoes them.
   std::map<Date, std::vector<pb::Breach>> open;
-  for (auto& b : store_.open_breaches_in(ctx.school.school_id(), klass.class_id(), first - (window - 1), last)) {
-    if (auto d = analytics::parse_date(b.date())) open[*d].push_back(std::move(b));
+  const auto read_open = [&](Date from, Date to) {
+    open.clear();
+    for (auto& b : store_.open_breaches_in(ctx.school.school_id(), klass.class_id(), from, to)) {
+      if (auto d = analytics::parse_date(b.date())) open[*d].push_back(std::move(b));
+    }
+  };
+  const auto has_breach = [](const std::vector<pb::Breach>& on) {
+    return std::any_of(on.begin(), on.end(), [](const pb::Breach& b) { return b.severity() == pb::BREACH; });
+  };
+  const bool records_only = changed == Changed::kRecords;
+  if (records_only) {
+    read_open(*all.begin(), *all.rbegin());
+  } else {
+    read_open(first - (window - 1), last);
   }
 
+  bool breach_dates_changed = false;
   for (Date d : all) {
     const auto& assignments = records.assignments_on(d);
     analytics::ClassDay day;
@@ -510,16 +526,20 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
                                                        has_counted);
       if (week && week->date == d) findings.push_back(week->finding);
     }
+    const bool had_breach = has_breach(open[d]);
     const int n = sync_breaches(ctx, klass, d, findings, false, open[d]);
+    breach_dates_changed = breach_dates_changed || has_breach(open[d]) != had_breach;
     if (opened) *opened += n;
     if (dates.contains(d)) out[d] = std::move(findings);
+  }
+  if (records_only) {
+    if (!breach_dates_changed) return out;
+    read_open(first - (window - 1), last);
   }
 
   std::set<Date> breach_dates;
   for (const auto& [d, on] : open) {
-    if (std::any_of(on.begin(), on.end(), [](const pb::Breach& b) { return b.severity() == pb::BREACH; })) {
-      breach_dates.insert(d);
-    }
+    if (has_breach(on)) breach_dates.insert(d);
   }
   const auto repeated = analytics::repeated_dates(breach_dates, profile.repeated_count, window, first, last);
   const std::set<Date> repeated_set(repeated.begin(), repeated.end());
@@ -544,7 +564,11 @@ Service::Findings Service::reevaluate(const SchoolContext& ctx, const pb::Class&
 
 int Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Date date,
                            const std::vector<Finding>& desired, bool repeated_only, std::vector<pb::Breach>& open) {
-  const std::string stamp = now();
+  std::string stamp;  // read from the clock only when a breach opens or resolves
+  const auto stamp_now = [&]() -> const std::string& {
+    if (stamp.empty()) stamp = now();
+    return stamp;
+  };
   int opened = 0;
   std::vector<pb::Breach> after;
   for (const auto& f : desired) {
@@ -573,7 +597,7 @@ int Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Dat
     b.set_cap_minutes(f.cap_minutes);
     b.set_detail(f.detail);
     b.set_state(pb::OPEN);
-    b.set_opened_at(stamp);
+    b.set_opened_at(stamp_now());
     store_.insert_breach(b);
     write_alert(ctx, b, "OPENED");
     ++opened;
@@ -587,10 +611,10 @@ int Service::sync_breaches(const SchoolContext& ctx, const pb::Class& klass, Dat
     const bool wanted = std::any_of(desired.begin(), desired.end(),
                                     [&](const Finding& f) { return static_cast<pb::BreachKind>(f.kind) == b.kind(); });
     if (wanted) continue;  // kept, with its figures, above
-    store_.resolve_breach(b.breach_id(), stamp);
+    store_.resolve_breach(b.breach_id(), stamp_now());
     pb::Breach resolved = b;
     resolved.set_state(pb::RESOLVED);
-    resolved.set_resolved_at(stamp);
+    resolved.set_resolved_at(stamp_now());
     write_alert(ctx, resolved, "RESOLVED");
   }
   open = std::move(after);
@@ -608,7 +632,7 @@ int Service::reevaluate_school(const SchoolContext& ctx) {
   const auto classes = store_.classes(ctx.school.school_id(), 0);
   for (const auto& klass : classes) {
     const auto dates = store_.record_dates(ctx.school.school_id(), klass.class_id());
-    reevaluate(ctx, klass, std::set<Date>(dates.begin(), dates.end()));
+    reevaluate(ctx, klass, std::set<Date>(dates.begin(), dates.end()), Changed::kAnything);
   }
   return static_cast<int>(classes.size());
 }
@@ -643,7 +667,7 @@ int Service::sweep_finished_weeks(int weeks_back) {
         const Date m = monday - 7 * w;
         if (auto last = analytics::last_school_day(ctx->calendar, analytics::iso_week_of(m))) dates.insert(*last);
       }
-      reevaluate(*ctx, klass, dates, &opened);
+      reevaluate(*ctx, klass, dates, Changed::kAnything, &opened);
     }
   }
   tx.commit();

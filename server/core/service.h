@@ -168,12 +168,22 @@ class Service {
   pb::ItemResult apply_timing(const pb::TimingReport& report,
                               std::map<std::pair<std::string, std::string>, std::set<analytics::Date>>& touched,
                               const ItemGate& gate);
+  // What changed before a re-evaluation, and so what it must redo.
+  enum class Changed {
+    // Only the class's records (assignments, timings) on the dates. REPEATED reads
+    // nothing but which dates have a BREACH-severity breach open, so its window is
+    // redone only when a date's answer to that changes.
+    kRecords,
+    // The rules, the calendar or the class's grade may have changed as well:
+    // everything is redone, REPEATED's window included.
+    kAnything,
+  };
   // Re-evaluates every rule for the class on `dates` and the dates that depend on
   // them (the week's last school day, REPEATED's window); opens and resolves
   // breaches and writes their alerts. Returns the findings on `dates`.
   // `opened`, when given, is increased by the number of breaches opened.
   Findings reevaluate(const SchoolContext& ctx, const pb::Class& klass, const std::set<analytics::Date>& dates,
-                      int* opened = nullptr);
+                      Changed changed, int* opened = nullptr);
   // Re-evaluates every class-date of the school with records or open breaches.
   // Returns the number of classes.
   int reevaluate_school(const SchoolContext& ctx);

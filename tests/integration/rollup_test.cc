@@ -227,6 +227,58 @@ TEST_F(RollupTest, StayEqualToARebuildFromRawRecordsThroughEveryKindOfChange) {
   expect_rollups_current("a change of the school's profile");
 }
 
+// A change of records redoes REPEATED only when one of its dates gains or loses a
+// BREACH-severity breach. Through escalation, changes that leave every date's answer
+// as it was, and de-escalation, the breaches kept step by step must equal what a
+// re-evaluation of everything makes of them.
+TEST_F(RollupTest, RepeatedKeptStepByStepEqualsARebuildThroughEscalationAndBack) {
+  // The dates c1 has an open REPEATED breach on.
+  const auto repeated_on = [this] {
+    std::vector<std::string> out;
+    auto l = service_->class_load("s1", "c1", kFrom, kTo);
+    EXPECT_TRUE(l.is_ok());
+    if (!l.is_ok()) return out;
+    for (const auto& d : l->days()) {
+      for (const auto& b : d.breaches()) {
+        if (b.kind() == pb::REPEATED) out.push_back(d.date() + " " + b.detail());
+      }
+    }
+    return out;
+  };
+  // Grade 1 may not be given written homework: each date given some has a BREACH.
+  post({assignment("w16", "c1", "2026-11-16", 10), assignment("w18", "c1", "2026-11-18", 10)});
+  expect_rollups_current("two BREACH dates");
+  EXPECT_TRUE(repeated_on().empty());
+
+  post({assignment("w20", "c1", "2026-11-20", 10)});
+  expect_rollups_current("a third within seven days");
+  EXPECT_EQ(repeated_on(),
+            (std::vector<std::string>{"2026-11-20 breaches on 3 distinct dates within 7 days (2026-11-16, 2026-11-18, "
+                                      "2026-11-20)"}));
+
+  post({assignment("w17", "c1", "2026-11-17", 10)});
+  expect_rollups_current("a fourth, between them");
+  EXPECT_EQ(repeated_on().size(), 2u);  // 11-18 joins 11-20, whose list now has four dates
+
+  // Dates that keep their answer: reading is not written homework, a second written
+  // one changes 11-20's figures but not that it has a breach, and so do timings.
+  post({typed(assignment("r19", "c1", "2026-11-19", 20), pb::READING), assignment("w20b", "c1", "2026-11-20", 5)});
+  time({class_report("w20", 12)});
+  expect_rollups_current("changes that leave every date's answer as it was");
+  EXPECT_EQ(repeated_on().size(), 2u);
+
+  ASSERT_TRUE(service_->withdraw_assignment("w16").is_ok());
+  expect_rollups_current("a withdrawal that takes a date away");
+  EXPECT_EQ(repeated_on(),
+            (std::vector<std::string>{"2026-11-20 breaches on 3 distinct dates within 7 days (2026-11-17, 2026-11-18, "
+                                      "2026-11-20)"}));
+
+  auto moved = assignment("w17", "c1", "2026-11-27", 10);
+  ASSERT_TRUE(service_->put_assignment("w17", moved).is_ok());
+  expect_rollups_current("an assignment moved out of the window");
+  EXPECT_TRUE(repeated_on().empty());
+}
+
 TEST_F(RollupTest, ReadsComeFromTheRollupsNotFromRawTimings) {
   post({assignment("a1", "c4", "2026-11-17", 30), assignment("a2", "c4", "2026-11-17", 45)});
   time({class_report("a1", 25), class_report("a2", 40)});
