@@ -201,6 +201,14 @@ TEST_F(RollupTest, StayEqualToARebuildFromRawRecordsThroughEveryKindOfChange) {
   ASSERT_TRUE(service_->put_assignment("a2", moved).is_ok());
   expect_rollups_current("an assignment moved to another date");
 
+  ASSERT_TRUE(service_->put_assignment("a3", typed(assignment("a3", "c4", "2026-11-18", 20, "英语"), pb::READING))
+                  .is_ok());
+  expect_rollups_current("an assignment with timings no longer written homework");
+  ASSERT_TRUE(service_->put_assignment("a3", assignment("a3", "c4", "2026-11-18", 20, "英语")).is_ok());
+  expect_rollups_current("and written homework again");
+  time({class_report("a3", 19, 41 - 13)});
+  expect_rollups_current("timings after it counts again");
+
   ASSERT_TRUE(service_->withdraw_assignment("a3").is_ok());
   expect_rollups_current("a withdrawal");  // 2026-11-18 keeps only withdrawn and uncounted work
 
