@@ -116,16 +116,20 @@ Status validate_timing_report(const pb::TimingReport& r) {
   if (r.students_size() == 0) return Status::invalid("students", "must list at least one student");
   if (r.students_size() > 200) return Status::invalid("students", "must list at most 200 students");
   std::set<std::string_view> seen;
-  for (int i = 0; i < r.students_size(); ++i) {
-    // A report holds up to 200 students: each one's field name is spelled out only
-    // for an error.
-    const auto field = [i](const char* name) { return "students[" + std::to_string(i) + "]." + name; };
-    const auto& st = r.students(i);
-    if (!check_id({}, st.student_key()).is_ok()) return check_id(field("student_key"), st.student_key());
-    if (st.student_key().size() > 32) return Status::invalid(field("student_key"), "must be at most 32 characters");
-    if (!check_range({}, st.minutes(), 0, 600).is_ok()) return check_range(field("minutes"), st.minutes(), 0, 600);
+  const auto check_student = [&seen](const pb::StudentTiming& st) -> Status {
+    HWLOAD_RETURN_IF_ERROR(check_id("student_key", st.student_key()));
+    if (st.student_key().size() > 32) return Status::invalid("student_key", "must be at most 32 characters");
+    HWLOAD_RETURN_IF_ERROR(check_range("minutes", st.minutes(), 0, 600));
     if (!seen.insert(st.student_key()).second) {
-      return Status::invalid(field("student_key"), "repeats \"" + st.student_key() + "\" within one report");
+      return Status::invalid("student_key", "repeats \"" + st.student_key() + "\" within one report");
+    }
+    return {};
+  };
+  for (int i = 0; i < r.students_size(); ++i) {
+    // A report holds up to 200 students: the index goes into the field's path only
+    // for an error.
+    if (Status st = check_student(r.students(i)); !st.is_ok()) {
+      return st.with_field_prefix("students[" + std::to_string(i) + "].");
     }
   }
   return {};
