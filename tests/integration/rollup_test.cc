@@ -287,6 +287,45 @@ TEST_F(RollupTest, RepeatedKeptStepByStepEqualsARebuildThroughEscalationAndBack)
   EXPECT_TRUE(repeated_on().empty());
 }
 
+// Where the no-homework day is the week's choice (hengyang, no fixed weekday), the
+// week's last school day is re-evaluated with every date of the week: a change on
+// Monday can give Friday a NO_HOMEWORK_DAY breach, and REPEATED must follow that
+// date too, though the change was not on it.
+TEST_F(RollupTest, RepeatedFollowsABreachTheFlexibleNoHomeworkWeekGivesItsLastSchoolDay) {
+  pb::School school = *service_->get_school("s1");
+  school.set_profile("hengyang");
+  ASSERT_TRUE(service_->put_school("s1", school).is_ok());
+  const auto punitive = [](pb::Assignment a) {
+    a.set_punitive(true);
+    return a;
+  };
+  const auto c4_breaches_on = [this](const std::string& date) {
+    std::vector<std::string> out;
+    auto l = service_->class_load("s1", "c4", kFrom, kTo);
+    EXPECT_TRUE(l.is_ok());
+    if (l.is_ok()) {
+      for (const auto& b : day(*l, date).breaches()) out.push_back(pb::BreachKind_Name(b.kind()));
+    }
+    return out;
+  };
+  // Grade 4, written homework Tuesday to Friday of the week of 2026-11-16 (over by
+  // the clock's 2026-11-30), two of them punitive: two BREACH dates.
+  post({assignment("t17", "c4", "2026-11-17", 20), punitive(assignment("w18", "c4", "2026-11-18", 20)),
+        punitive(assignment("h19", "c4", "2026-11-19", 20)), assignment("f20", "c4", "2026-11-20", 20)});
+  expect_rollups_current("a week with Monday free");
+  EXPECT_TRUE(c4_breaches_on("2026-11-20").empty());
+
+  // Monday too: no school day of the week was free. Friday gets NO_HOMEWORK_DAY, the
+  // third BREACH date within seven days, and so REPEATED.
+  post({assignment("m16", "c4", "2026-11-16", 20)});
+  expect_rollups_current("Monday's homework, which takes the week's free day");
+  EXPECT_EQ(c4_breaches_on("2026-11-20"), (std::vector<std::string>{"NO_HOMEWORK_DAY", "REPEATED"}));
+
+  ASSERT_TRUE(service_->withdraw_assignment("m16").is_ok());
+  expect_rollups_current("Monday free again");
+  EXPECT_TRUE(c4_breaches_on("2026-11-20").empty());
+}
+
 TEST_F(RollupTest, ReadsComeFromTheRollupsNotFromRawTimings) {
   post({assignment("a1", "c4", "2026-11-17", 30), assignment("a2", "c4", "2026-11-17", 45)});
   time({class_report("a1", 25), class_report("a2", 40)});
