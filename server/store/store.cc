@@ -10,7 +10,7 @@ using analytics::Date;
 
 // Schema migrations, applied in order; PRAGMA user_version records how many ran.
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     R"sql(
 CREATE TABLE schools(
   school_id TEXT PRIMARY KEY,
@@ -258,6 +258,27 @@ CREATE TRIGGER audit_is_immutable BEFORE UPDATE ON audit
 CREATE TRIGGER audit_is_kept BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'the audit log cannot be deleted from'); END;
 )sql",
+    // 8: a class-day's assignments are listed in its day_loads row (`members`: their
+    //    rowids, space-separated) instead of an index of their own. A new assignment
+    //    then writes the page its rollup is written to anyway, where the index put
+    //    each one on a page of its own (a third of a single POST's log frames).
+    //    Every class-day with an assignment gets a row, as it has had since the
+    //    rollups came (6); the meta row goes, so that the next start recomputes the
+    //    figures of any row made here.
+    R"sql(
+ALTER TABLE day_loads ADD COLUMN members TEXT NOT NULL DEFAULT '';
+INSERT OR IGNORE INTO day_loads(school_id, date, class_id, grade, students_reported, students_over_cap, has_counted,
+                                over_cap, figures)
+  SELECT school_id, assigned_date, class_id, 0, 0, 0, 0, 0, x'' FROM assignments
+  GROUP BY school_id, class_id, assigned_date;
+UPDATE day_loads SET members = COALESCE(
+  (SELECT group_concat(rowid, ' ') FROM assignments a
+   WHERE a.school_id = day_loads.school_id AND a.class_id = day_loads.class_id AND a.assigned_date = day_loads.date),
+  '');
+DELETE FROM day_loads WHERE members = '';
+DELETE FROM meta WHERE key = 'rollups';
+DROP INDEX assignments_class_date;
+)sql",
 };
 
 constexpr const char* kAssignmentColumns =
@@ -358,6 +379,25 @@ pb::Breach read_breach(const Stmt& s) {
   b.set_acknowledged_at(s.text(14));
   b.set_note(s.text(15));
   return b;
+}
+
+// A day_loads row's members: rowids separated by single spaces.
+std::vector<int64_t> parse_members(std::string_view text) {
+  std::vector<int64_t> out;
+  int64_t v = 0;
+  bool any = false;
+  for (const char c : text) {
+    if (c >= '0' && c <= '9') {
+      v = v * 10 + (c - '0');
+      any = true;
+    } else if (any) {
+      out.push_back(v);
+      v = 0;
+      any = false;
+    }
+  }
+  if (any) out.push_back(v);
+  return out;
 }
 
 }  // namespace
@@ -647,10 +687,24 @@ bool Store::insert_assignment(const pb::Assignment& a, const std::string& now) {
       "ON CONFLICT(assignment_id) DO NOTHING");
   bind_assignment(s, a);
   s.bind(17, now).exec();
-  return db_->changes() > 0;
+  if (db_->changes() == 0) return false;
+  add_member(a.school_id(), a.class_id(), a.assigned_date(), db_->last_insert_rowid());
+  return true;
 }
 
 void Store::update_assignment(const pb::Assignment& a, const std::string& now) {
+  Stmt& q = db_->prepare("SELECT rowid, school_id, class_id, assigned_date FROM assignments WHERE assignment_id = ?");
+  q.bind_ref(1, a.assignment_id());
+  if (!q.step()) return;
+  const int64_t rowid = q.int64(0);
+  const bool moves = q.text_view(1) != a.school_id() || q.text_view(2) != a.class_id() ||
+                     q.text_view(3) != a.assigned_date();
+  const std::string school_id = q.text(1), class_id = q.text(2), date = q.text(3);
+  q.reset();
+  if (moves) {
+    remove_member(school_id, class_id, date, rowid);
+    add_member(a.school_id(), a.class_id(), a.assigned_date(), rowid);
+  }
   Stmt& s = db_->prepare(
       "UPDATE assignments SET school_id = ?2, class_id = ?3, teacher_id = ?4, subject = ?5, assigned_date = ?6, "
       "type = ?7, tier = ?8, estimated_minutes = ?9, title = ?10, content = ?11, requires_parent_grading = ?12, "
@@ -668,9 +722,48 @@ void Store::withdraw_assignment(const std::string& assignment_id, const std::str
       .exec();
 }
 
+void Store::add_member(const std::string& school_id, const std::string& class_id, const std::string& date,
+                       int64_t rowid) {
+  // A class-day new to the store gets its row here, figures empty: the re-evaluation
+  // that follows in the same transaction writes them.
+  db_->prepare(
+         "INSERT INTO day_loads(school_id, date, class_id, grade, students_reported, students_over_cap, has_counted, "
+         "over_cap, figures, members) VALUES (?1, ?2, ?3, 0, 0, 0, 0, 0, x'', ?4) "
+         "ON CONFLICT(school_id, date, class_id) DO UPDATE SET members = "
+         "CASE members WHEN '' THEN excluded.members ELSE members || ' ' || excluded.members END")
+      .bind_ref(1, school_id)
+      .bind_ref(2, date)
+      .bind_ref(3, class_id)
+      .bind(4, std::to_string(rowid))
+      .exec();
+}
+
+void Store::remove_member(const std::string& school_id, const std::string& class_id, const std::string& date,
+                          int64_t rowid) {
+  Stmt& s = db_->prepare("SELECT members FROM day_loads WHERE school_id = ? AND date = ? AND class_id = ?");
+  s.bind_ref(1, school_id).bind_ref(2, date).bind_ref(3, class_id);
+  std::string kept;
+  if (s.step()) {
+    for (const int64_t m : parse_members(s.text_view(0))) {
+      if (m != rowid) kept += (kept.empty() ? "" : " ") + std::to_string(m);
+    }
+  }
+  s.reset();
+  if (kept.empty()) {
+    delete_day_load(school_id, class_id, *analytics::parse_date(date));
+    return;
+  }
+  db_->prepare("UPDATE day_loads SET members = ?4 WHERE school_id = ?1 AND date = ?2 AND class_id = ?3")
+      .bind_ref(1, school_id)
+      .bind_ref(2, date)
+      .bind_ref(3, class_id)
+      .bind_ref(4, kept)
+      .exec();
+}
+
 std::vector<Date> Store::record_dates(const std::string& school_id, const std::string& class_id) {
   Stmt& s = db_->prepare(
-      "SELECT assigned_date FROM assignments WHERE school_id = ?1 AND class_id = ?2 "
+      "SELECT date FROM day_loads WHERE school_id = ?1 AND class_id = ?2 "
       "UNION SELECT date FROM breaches WHERE school_id = ?1 AND class_id = ?2 AND state = 1 ORDER BY 1");
   s.bind(1, school_id).bind(2, class_id);
   std::vector<Date> out;
@@ -682,29 +775,39 @@ std::vector<Date> Store::record_dates(const std::string& school_id, const std::s
 
 ClassRecords Store::class_records(const std::string& school_id, const std::string& class_id, Date from, Date to) {
   ClassRecords out;
-  // Each assignment's facts (not its content) from the class's index range, then the
-  // timings of each one not withdrawn, by its key. Two statements rather than a join:
-  // a joined row would carry the assignment's thirteen columns again for each of its
-  // forty students. A date's few assignments are sorted by id here rather than by a
-  // sorter in the statement.
+  // Each date's assignments by their rowids in its rollup row, then the timings of
+  // each one not withdrawn, by its key. Two statements rather than a join: a joined
+  // row would carry the assignment's thirteen columns again for each of its forty
+  // students. A date's few assignments are sorted by id here.
+  Stmt& m = db_->prepare("SELECT members FROM day_loads WHERE school_id = ? AND date = ? AND class_id = ?");
   Stmt& s = db_->prepare(
-      "SELECT assignment_id, assigned_date, subject, title, type, tier, estimated_minutes, requires_parent_grading, "
+      "SELECT assignment_id, subject, title, type, tier, estimated_minutes, requires_parent_grading, "
       "assigned_to_parents, requires_self_grading, punitive, repetitive, withdrawn_at IS NOT NULL "
-      "FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date BETWEEN ? AND ?");
-  s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(from)).bind(4, analytics::format_date(to));
-  while (s.step()) {
-    const auto d = analytics::parse_date(s.text_view(1));
-    if (!d) continue;
-    analytics::AssignmentFacts& f = out.assignments[*d].emplace_back();
-    f.assignment_id = s.text(0);
-    f.subject = s.text(2);
-    f.title = s.text(3);
-    f.type = static_cast<analytics::HomeworkType>(s.int32(4));
-    f.optional = s.int32(5) == static_cast<int>(pb::OPTIONAL);
-    f.estimated_minutes = s.int32(6);
-    f.flags = {s.boolean(7), s.boolean(8), s.boolean(9), s.boolean(10), s.boolean(11)};
-    f.withdrawn = s.boolean(12);
+      "FROM assignments WHERE rowid = ?");
+  for (Date d = from; d <= to; d = d + 1) {
+    m.reset();
+    m.bind_ref(1, school_id).bind(2, analytics::format_date(d)).bind_ref(3, class_id);
+    if (!m.step()) continue;
+    const auto rowids = parse_members(m.text_view(0));
+    if (rowids.empty()) continue;
+    auto& on = out.assignments[d];
+    for (const int64_t rowid : rowids) {
+      s.reset();
+      s.bind(1, rowid);
+      if (!s.step()) continue;
+      analytics::AssignmentFacts& f = on.emplace_back();
+      f.assignment_id = s.text(0);
+      f.subject = s.text(1);
+      f.title = s.text(2);
+      f.type = static_cast<analytics::HomeworkType>(s.int32(3));
+      f.optional = s.int32(4) == static_cast<int>(pb::OPTIONAL);
+      f.estimated_minutes = s.int32(5);
+      f.flags = {s.boolean(6), s.boolean(7), s.boolean(8), s.boolean(9), s.boolean(10)};
+      f.withdrawn = s.boolean(11);
+    }
   }
+  m.reset();
+  s.reset();
   for (auto& [date, on] : out.assignments) {
     std::sort(on.begin(), on.end(), [](const auto& a, const auto& b) { return a.assignment_id < b.assignment_id; });
     for (const auto& a : on) {
@@ -719,13 +822,27 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
 
 std::vector<StoredAssignment> Store::assignments_on(const std::string& school_id, const std::string& class_id,
                                                     Date date) {
-  static const std::string kSql = std::string("SELECT ") + kAssignmentColumns +
-                                  " FROM assignments WHERE school_id = ? AND class_id = ? AND assigned_date = ? "
-                                  "ORDER BY created_at, assignment_id";
+  Stmt& m = db_->prepare("SELECT members FROM day_loads WHERE school_id = ? AND date = ? AND class_id = ?");
+  m.bind_ref(1, school_id).bind(2, analytics::format_date(date)).bind_ref(3, class_id);
+  const std::vector<int64_t> rowids = m.step() ? parse_members(m.text_view(0)) : std::vector<int64_t>{};
+  m.reset();
+  static const std::string kSql =
+      std::string("SELECT ") + kAssignmentColumns + ", created_at FROM assignments WHERE rowid = ?";
   Stmt& s = db_->prepare_static(kSql.c_str());
-  s.bind(1, school_id).bind(2, class_id).bind(3, analytics::format_date(date));
+  std::vector<std::pair<std::string, StoredAssignment>> found;  // by when it was made
+  for (const int64_t rowid : rowids) {
+    s.reset();
+    s.bind(1, rowid);
+    if (s.step()) found.emplace_back(s.text(17), read_assignment(s));
+  }
+  s.reset();
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first, a.second.assignment.assignment_id()) <
+           std::tie(b.first, b.second.assignment.assignment_id());
+  });
   std::vector<StoredAssignment> out;
-  while (s.step()) out.push_back(read_assignment(s));
+  out.reserve(found.size());
+  for (auto& [_, a] : found) out.push_back(std::move(a));
   return out;
 }
 
@@ -785,7 +902,12 @@ void Store::delete_day_load(const std::string& school_id, const std::string& cla
       .exec();
 }
 
-void Store::clear_day_loads() { db_->exec("DELETE FROM day_loads"); }
+void Store::clear_day_loads() {
+  // The rows stay with their members, which are records, not figures.
+  db_->exec(
+      "UPDATE day_loads SET grade = 0, students_reported = 0, students_over_cap = 0, has_counted = 0, over_cap = 0, "
+      "figures = x''");
+}
 
 std::map<Date, pb::DayLoad> Store::day_loads(const std::string& school_id, const std::string& class_id, Date from,
                                              Date to) {
@@ -797,7 +919,10 @@ std::map<Date, pb::DayLoad> Store::day_loads(const std::string& school_id, const
     const std::string date = analytics::format_date(d);
     s.reset();
     s.bind(1, school_id).bind(2, date).bind(3, class_id);
-    if (s.step() && !out[d].ParseFromString(s.text(0))) {
+    if (!s.step()) continue;
+    const std::string_view figures = s.text_view(0);
+    if (figures.empty()) continue;  // a row whose figures are not computed yet: as if none
+    if (!out[d].ParseFromArray(figures.data(), static_cast<int>(figures.size()))) {
       throw StoreError(0, "the rollup of " + class_id + " on " + date + " cannot be read");
     }
   }

@@ -253,6 +253,11 @@ class Store {
  private:
   explicit Store(std::unique_ptr<Db> db) : db_(std::move(db)) {}
   void migrate(int upto);
+  // A class-day's assignments are the `members` of its day_loads row: the row is
+  // made with the first and removed with the last (migration 8).
+  void add_member(const std::string& school_id, const std::string& class_id, const std::string& date, int64_t rowid);
+  void remove_member(const std::string& school_id, const std::string& class_id, const std::string& date,
+                     int64_t rowid);
   // Each timing of the assignment, as a row of (student_key, minutes, unfinished).
   void for_each_timing(const std::string& assignment_id, const std::function<void(const Stmt&)>& row);
 

@@ -5,6 +5,10 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+#include <sstream>
+
 #include "core/service.h"
 #include "store/store.h"
 #include "support/test_server.h"
@@ -147,10 +151,36 @@ class RollupTest : public ::testing::Test {
     }
   }
 
+  // Each class-day's row lists exactly the class-day's assignments in the raw table
+  // (their rowids), and no row is left without one. Everything the store reads of a
+  // class-day's records goes through that list.
+  void expect_members_are_the_raw_assignments() {
+    using Days = std::map<std::string, std::set<int64_t>>;
+    auto read_days = [&](const char* sql, bool listed) {
+      Days out;
+      auto& s = store_->db().prepare(sql);
+      while (s.step()) {
+        auto& members = out[s.text(0)];
+        if (!listed) {
+          members.insert(s.int64(1));
+          continue;
+        }
+        std::istringstream in(s.text(1));
+        for (int64_t m; in >> m;) EXPECT_TRUE(members.insert(m).second) << "listed twice: " << m;
+      }
+      return out;
+    };
+    const Days raw = read_days(
+        "SELECT school_id || ' ' || class_id || ' ' || assigned_date, rowid FROM assignments", false);
+    const Days kept = read_days("SELECT school_id || ' ' || class_id || ' ' || date, members FROM day_loads", true);
+    EXPECT_EQ(kept, raw);
+  }
+
   // What the rollups kept step by step say must be what the raw records say, and
   // what rebuilding the rollups from them says.
   void expect_rollups_current(const std::string& after) {
     SCOPED_TRACE("after " + after);
+    expect_members_are_the_raw_assignments();
     const Reads kept = read();
     for (const auto& load : kept.loads) expect_figures_from_raw_records(load);
     store_->put_meta("rollups", "stale");
@@ -344,8 +374,12 @@ TEST_F(RollupTest, AStoreWithoutRollupsGetsThemAtStartUp) {
   post({assignment("a1", "c4", "2026-11-17", 30), assignment("b1", "c1", "2026-11-18", 10)});
   time({class_report("a1", 65)});
   const Reads before = read();
-  // A store from before the rollups: the table empty, no record of them in meta.
-  store_->db().exec("DELETE FROM day_loads; DELETE FROM meta");
+  // A store whose rollups were never computed: each class-day's row lists its
+  // assignments but holds no figures (as migration 8 leaves a class-day that had no
+  // rollup), and meta has no record of them.
+  store_->db().exec(
+      "UPDATE day_loads SET grade = 0, students_reported = 0, students_over_cap = 0, has_counted = 0, "
+      "over_cap = 0, figures = x''; DELETE FROM meta");
   EXPECT_EQ(day(read().loads[0], "2026-11-17").students_reported(), 0);
 
   EXPECT_EQ(service_->refresh_rollups(), 3);  // every class of the one school

@@ -132,7 +132,7 @@ TEST(Store, Migration7KeepsEveryRollupAndAuditEntry) {
     v6->put_day_load("s1", "c2", day("2026-11-23", 20), {.grade = 4, .students_reported = 40});
     tx.commit();
   }
-  auto store = store::Store::open(path);
+  auto store = store::Store::open_at_version(path, 7);
   EXPECT_EQ(store->schema_version(), 7);
 
   const auto entries = store->audit("", "", 0, 10);
@@ -323,6 +323,97 @@ TEST(Store, KeptRowsDoNotOutliveARollback) {
 // What a class's loads are computed from, read in one pass: every assignment of the
 // range with its facts, sorted by id within its date, and the timings of those not
 // withdrawn; another class's and other dates' records stay out.
+// Migration 8 lists each class-day's assignments (their rowids) in its day_loads
+// row and drops the index they had. A class-day with a rollup keeps its figures; one
+// without gets a row with none yet, and the meta row goes, so that the next start
+// computes them. Withdrawn assignments are listed too: their class-day keeps them.
+TEST(Store, Migration8ListsEachClassDaysAssignmentsInItsRollupRow) {
+  TempDir dir;
+  const std::string path = (dir.path() / "s.db").string();
+  const auto d = [](const char* text) { return *analytics::parse_date(text); };
+  {
+    auto v7 = store::Store::open_at_version(path, 7);
+    ASSERT_EQ(v7->schema_version(), 7);
+    v7->put_school(school_in("s1", "d1"), "t");
+    for (const char* id : {"c1", "c2"}) {
+      pb::Class c;
+      c.set_school_id("s1");
+      c.set_class_id(id);
+      c.set_grade(5);
+      c.set_name(id);
+      c.set_student_count(40);
+      v7->put_class(c, "t");
+    }
+    // As a version 7 server stored them (its insert knew no members).
+    auto insert = [&](const char* id, const char* klass, const char* date, bool withdrawn) {
+      auto& s = v7->db().prepare(
+          "INSERT INTO assignments(assignment_id, school_id, class_id, teacher_id, subject, assigned_date, type, tier, "
+          "estimated_minutes, title, content, requires_parent_grading, assigned_to_parents, requires_self_grading, "
+          "punitive, repetitive, withdrawn_at, created_at, updated_at) "
+          "VALUES (?1, 's1', ?2, 't1', '数学', ?3, 1, 1, 20, ?1, '', 0, 0, 0, 0, 0, ?4, 't', 't')");
+      s.bind(1, id).bind(2, klass).bind(3, date);
+      if (withdrawn) {
+        s.bind(4, "t");
+      } else {
+        s.bind_null(4);
+      }
+      s.exec();
+    };
+    insert("a", "c1", "2026-11-17", false);
+    insert("b", "c1", "2026-11-17", true);
+    insert("c", "c1", "2026-11-18", false);
+    insert("x", "c2", "2026-11-17", false);
+    pb::DayLoad figures;
+    figures.set_date("2026-11-17");
+    figures.set_planned_minutes(20);
+    v7->put_day_load("s1", "c1", figures, {.grade = 5, .has_counted = true});
+    v7->put_meta("rollups", "as version 7 computed them");
+  }
+  auto store = store::Store::open(path);
+  EXPECT_EQ(store->schema_version(), 8);
+  EXPECT_FALSE(store->meta("rollups"));  // the next start recomputes them
+
+  auto ids = [](const std::vector<analytics::AssignmentFacts>& on) {
+    std::vector<std::string> out;
+    for (const auto& a : on) out.push_back(a.assignment_id + (a.withdrawn ? " (withdrawn)" : ""));
+    return out;
+  };
+  auto c1 = store->class_records("s1", "c1", d("2026-11-17"), d("2026-11-18"));
+  EXPECT_EQ(ids(c1.assignments_on(d("2026-11-17"))), (std::vector<std::string>{"a", "b (withdrawn)"}));
+  EXPECT_EQ(ids(c1.assignments_on(d("2026-11-18"))), std::vector<std::string>{"c"});
+  EXPECT_EQ(ids(store->class_records("s1", "c2", d("2026-11-17"), d("2026-11-17")).assignments_on(d("2026-11-17"))),
+            std::vector<std::string>{"x"});
+  EXPECT_EQ(store->record_dates("s1", "c1"), (std::vector<analytics::Date>{d("2026-11-17"), d("2026-11-18")}));
+  std::vector<std::string> on17;
+  for (const auto& a : store->assignments_on("s1", "c1", d("2026-11-17"))) on17.push_back(a.assignment.assignment_id());
+  EXPECT_EQ(on17, (std::vector<std::string>{"a", "b"}));
+
+  // The rollup that was there keeps its figures; the new rows have none yet.
+  const auto loads = store->day_loads("s1", "c1", d("2026-11-17"), d("2026-11-18"));
+  ASSERT_EQ(loads.size(), 1u);
+  EXPECT_EQ(loads.at(d("2026-11-17")).planned_minutes(), 20);
+  EXPECT_EQ(store->rollup_totals("s1", 5, d("2026-11-17"), d("2026-11-18")).class_days, 1);
+
+  auto count = [&](const std::string& sql) {
+    auto& s = store->db().prepare(sql);
+    EXPECT_TRUE(s.step());
+    const auto n = s.int64(0);
+    s.reset();
+    return n;
+  };
+  EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'assignments_class_date'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM day_loads"), 3);
+
+  // What comes after keeps the lists: a new assignment joins its class-day, and a
+  // moved one leaves its old class-day (whose row goes with its last assignment).
+  ASSERT_TRUE(store->insert_assignment(testing::assignment("e", "c1", "2026-11-18", 20), "t"));
+  store->update_assignment(testing::assignment("x", "c1", "2026-11-18", 20), "t");
+  c1 = store->class_records("s1", "c1", d("2026-11-17"), d("2026-11-18"));
+  EXPECT_EQ(ids(c1.assignments_on(d("2026-11-18"))), (std::vector<std::string>{"c", "e", "x"}));
+  EXPECT_TRUE(store->class_records("s1", "c2", d("2026-11-17"), d("2026-11-17")).assignments.empty());
+  EXPECT_EQ(count("SELECT count(*) FROM day_loads WHERE class_id = 'c2'"), 0);
+}
+
 TEST(Store, ClassRecordsHoldTheFactsOfEachAssignmentAndTheTimingsOfThoseStanding) {
   TempDir dir;
   auto store = store::Store::open((dir.path() / "s.db").string());
