@@ -265,6 +265,9 @@ CREATE TRIGGER audit_is_kept BEFORE DELETE ON audit
     //    Every class-day with an assignment gets a row, as it has had since the
     //    rollups came (6); the meta row goes, so that the next start recomputes the
     //    figures of any row made here.
+    //    breaches_class_date goes too: no statement reads it (a class's open
+    //    breaches come from breaches_one_open, a school's from breaches_school_date),
+    //    and every new breach wrote a page of it.
     R"sql(
 ALTER TABLE day_loads ADD COLUMN members TEXT NOT NULL DEFAULT '';
 INSERT OR IGNORE INTO day_loads(school_id, date, class_id, grade, students_reported, students_over_cap, has_counted,
@@ -278,6 +281,7 @@ UPDATE day_loads SET members = COALESCE(
 DELETE FROM day_loads WHERE members = '';
 DELETE FROM meta WHERE key = 'rollups';
 DROP INDEX assignments_class_date;
+DROP INDEX breaches_class_date;
 )sql",
 };
 
@@ -724,17 +728,26 @@ void Store::withdraw_assignment(const std::string& assignment_id, const std::str
 
 void Store::add_member(const std::string& school_id, const std::string& class_id, const std::string& date,
                        int64_t rowid) {
+  const std::string member = std::to_string(rowid);
+  // Most class-days have their row already: one UPDATE, where an upsert would look
+  // for the key twice.
+  db_->prepare(
+         "UPDATE day_loads SET members = members || ' ' || ?4 WHERE school_id = ?1 AND date = ?2 AND class_id = ?3")
+      .bind_ref(1, school_id)
+      .bind_ref(2, date)
+      .bind_ref(3, class_id)
+      .bind_ref(4, member)
+      .exec();
+  if (db_->changes() > 0) return;
   // A class-day new to the store gets its row here, figures empty: the re-evaluation
   // that follows in the same transaction writes them.
   db_->prepare(
          "INSERT INTO day_loads(school_id, date, class_id, grade, students_reported, students_over_cap, has_counted, "
-         "over_cap, figures, members) VALUES (?1, ?2, ?3, 0, 0, 0, 0, 0, x'', ?4) "
-         "ON CONFLICT(school_id, date, class_id) DO UPDATE SET members = "
-         "CASE members WHEN '' THEN excluded.members ELSE members || ' ' || excluded.members END")
+         "over_cap, figures, members) VALUES (?1, ?2, ?3, 0, 0, 0, 0, 0, x'', ?4)")
       .bind_ref(1, school_id)
       .bind_ref(2, date)
       .bind_ref(3, class_id)
-      .bind(4, std::to_string(rowid))
+      .bind_ref(4, member)
       .exec();
 }
 

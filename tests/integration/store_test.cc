@@ -401,7 +401,8 @@ TEST(Store, Migration8ListsEachClassDaysAssignmentsInItsRollupRow) {
     s.reset();
     return n;
   };
-  EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'assignments_class_date'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name IN ('assignments_class_date', 'breaches_class_date')"),
+            0);
   EXPECT_EQ(count("SELECT count(*) FROM day_loads"), 3);
 
   // What comes after keeps the lists: a new assignment joins its class-day, and a
