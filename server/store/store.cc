@@ -1059,12 +1059,20 @@ void Store::acknowledge_breach(const std::string& breach_id, const std::string& 
 }
 
 std::vector<pb::Breach> Store::breaches(const BreachFilter& f, int limit) {
-  Stmt& s = db_->prepare(std::string("SELECT ") + kBreachColumns +
-                         " FROM breaches b WHERE (?1 = '' OR school_id = ?1) AND (?2 = '' OR class_id = ?2) "
-                         "AND (?3 = 0 OR grade = ?3) AND (?4 = '' OR date >= ?4) AND (?5 = '' OR date <= ?5) "
-                         "AND (?6 = 0 OR state = ?6) AND (?7 = '' OR school_id IN "
-                         "(SELECT school_id FROM schools WHERE district = ?7)) "
-                         "ORDER BY date, school_id, class_id, kind, opened_at LIMIT ?8");
+  // Only the filters given go into the statement, so that SQLite can use an index
+  // for them (a school's breaches, or a district's schools', by school and date):
+  // written as (?1 = '' OR school_id = ?1), each filter would have it read every
+  // breach there is. Each combination is prepared once and kept.
+  std::string sql = std::string("SELECT ") + kBreachColumns + " FROM breaches b WHERE 1";
+  if (!f.school_id.empty()) sql += " AND school_id = ?1";
+  if (!f.class_id.empty()) sql += " AND class_id = ?2";
+  if (f.grade != 0) sql += " AND grade = ?3";
+  if (!f.from.empty()) sql += " AND date >= ?4";
+  if (!f.to.empty()) sql += " AND date <= ?5";
+  if (f.state != 0) sql += " AND state = ?6";
+  if (!f.district.empty()) sql += " AND school_id IN (SELECT school_id FROM schools WHERE district = ?7)";
+  sql += " ORDER BY date, school_id, class_id, kind, opened_at LIMIT ?8";
+  Stmt& s = db_->prepare(sql);
   s.bind(1, f.school_id)
       .bind(2, f.class_id)
       .bind(3, f.grade)
@@ -1497,9 +1505,16 @@ void Store::insert_audit(const AuditEntry& e) {
 
 std::vector<AuditEntry> Store::audit(const std::string& school_id, const std::string& district, int64_t after_seq,
                                      int limit) {
-  Stmt& s = db_->prepare(
+  // As for breaches: only the scopes given, so that a school's or a district's
+  // entries are read through its index (audit_by_school, audit_by_district) rather
+  // than by stepping through the whole log after `after_seq`.
+  std::string sql =
       "SELECT seq, at, token_id, role, remote, method, route, target, school_id, district, status FROM audit "
-      "WHERE seq > ?1 AND (?2 = '' OR school_id = ?2) AND (?3 = '' OR district = ?3) ORDER BY seq LIMIT ?4");
+      "WHERE seq > ?1";
+  if (!school_id.empty()) sql += " AND school_id = ?2";
+  if (!district.empty()) sql += " AND district = ?3";
+  sql += " ORDER BY seq LIMIT ?4";
+  Stmt& s = db_->prepare(sql);
   s.bind(1, after_seq).bind(2, school_id).bind(3, district).bind(4, limit);
   std::vector<AuditEntry> out;
   while (s.step()) {

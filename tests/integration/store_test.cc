@@ -415,6 +415,77 @@ TEST(Store, Migration8ListsEachClassDaysAssignmentsInItsRollupRow) {
   EXPECT_EQ(count("SELECT count(*) FROM day_loads WHERE class_id = 'c2'"), 0);
 }
 
+// A school's or a district's audit entries and breaches are read through their
+// indexes: the statements do not step through the rows of other schools. SQLite's
+// count of the virtual machine's steps tells: reading three rows through an index
+// takes far fewer than the thousand a pass over the other school's rows would.
+TEST(Store, AScopedListReadsItsOwnRowsNotEveryRow) {
+  TempDir dir;
+  auto store = store::Store::open((dir.path() / "s.db").string());
+  store->put_school(school_in("s1", "d1"), "t");
+  store->put_school(school_in("s2", "d2"), "t");
+  auto add = [&](const std::string& school, const std::string& district, int n) {
+    store::Transaction tx(store->db());
+    for (int i = 0; i < n; ++i) {
+      store::AuditEntry e;
+      e.at = "2026-11-25T10:00:00.000Z";
+      e.token_id = "t";
+      e.role = "teacher";
+      e.remote = "10.0.0.1";
+      e.method = "POST";
+      e.route = "/v1/assignments";
+      e.target = "a" + std::to_string(i);
+      e.school_id = school;
+      e.district = district;
+      e.status = 200;
+      store->insert_audit(e);
+      pb::Breach b;
+      b.set_breach_id(school + "-b" + std::to_string(i));
+      b.set_kind(pb::PLANNED_OVER_CAP);
+      b.set_severity(pb::BREACH);
+      b.set_school_id(school);
+      b.set_class_id("c" + std::to_string(i));
+      b.set_grade(5);
+      b.set_date("2026-11-24");
+      b.set_state(pb::OPEN);
+      b.set_opened_at("2026-11-24T20:00:00.000Z");
+      store->insert_breach(b);
+    }
+    tx.commit();
+  };
+  add("s2", "d2", 1000);
+  add("s1", "d1", 3);
+  sqlite3* db = store->db().handle();
+  // The steps of every statement of the connection made by `read`.
+  auto steps = [&](const auto& read) {
+    for (sqlite3_stmt* s = sqlite3_next_stmt(db, nullptr); s; s = sqlite3_next_stmt(db, s)) {
+      sqlite3_stmt_status(s, SQLITE_STMTSTATUS_VM_STEP, 1);
+    }
+    read();
+    int n = 0;
+    for (sqlite3_stmt* s = sqlite3_next_stmt(db, nullptr); s; s = sqlite3_next_stmt(db, s)) {
+      n += sqlite3_stmt_status(s, SQLITE_STMTSTATUS_VM_STEP, 0);
+    }
+    return n;
+  };
+  store::BreachFilter by_school, by_district, in_dates;
+  by_school.school_id = "s1";
+  by_district.district = "d1";
+  in_dates.school_id = "s1";
+  in_dates.from = "2026-11-24";
+  in_dates.to = "2026-11-24";
+  in_dates.state = pb::OPEN;
+  EXPECT_LT(steps([&] { EXPECT_EQ(store->audit("s1", "", 0, 100).size(), 3u); }), 1000);
+  EXPECT_LT(steps([&] { EXPECT_EQ(store->audit("", "d1", 0, 100).size(), 3u); }), 1000);
+  EXPECT_LT(steps([&] { EXPECT_EQ(store->breaches(by_school, 100).size(), 3u); }), 1000);
+  EXPECT_LT(steps([&] { EXPECT_EQ(store->breaches(by_district, 100).size(), 3u); }), 1000);
+  EXPECT_LT(steps([&] { EXPECT_EQ(store->breaches(in_dates, 100).size(), 3u); }), 1000);
+  // Unscoped, everything is there (and read).
+  EXPECT_GT(steps([&] { EXPECT_EQ(store->audit("", "", 0, 2000).size(), 1003u); }), 1000);
+  EXPECT_EQ(store->breaches({}, 2000).size(), 1003u);
+  EXPECT_EQ(store->audit("s1", "d2", 0, 100).size(), 0u);  // both scopes hold
+}
+
 TEST(Store, ClassRecordsHoldTheFactsOfEachAssignmentAndTheTimingsOfThoseStanding) {
   TempDir dir;
   auto store = store::Store::open((dir.path() / "s.db").string());
