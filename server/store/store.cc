@@ -1114,10 +1114,13 @@ int64_t Store::insert_alert(const std::string& alert_id, const pb::Breach& breac
 }
 
 std::vector<pb::Alert> Store::alerts_after(int64_t seq, int limit, const std::string& district) {
-  Stmt& s = db_->prepare(
-      "SELECT seq, alert_id, breach, created_at, district, event FROM alerts WHERE seq > ?1 AND (?2 = '' OR district = "
-      "?2) "
-      "ORDER BY seq LIMIT ?3");
+  // A district's feed reads through alerts_district, not every alert after `seq`
+  // (as for breaches and the audit log: only the filter given is in the statement).
+  Stmt& s = db_->prepare(district.empty()
+                             ? "SELECT seq, alert_id, breach, created_at, district, event FROM alerts "
+                               "WHERE seq > ?1 ORDER BY seq LIMIT ?3"
+                             : "SELECT seq, alert_id, breach, created_at, district, event FROM alerts "
+                               "WHERE seq > ?1 AND district = ?2 ORDER BY seq LIMIT ?3");
   s.bind(1, seq).bind(2, district).bind(3, limit);
   std::vector<pb::Alert> out;
   while (s.step()) {

@@ -415,8 +415,8 @@ TEST(Store, Migration8ListsEachClassDaysAssignmentsInItsRollupRow) {
   EXPECT_EQ(count("SELECT count(*) FROM day_loads WHERE class_id = 'c2'"), 0);
 }
 
-// A school's or a district's audit entries and breaches are read through their
-// indexes: the statements do not step through the rows of other schools. SQLite's
+// A school's or a district's audit entries, breaches and alerts are read through
+// their indexes: the statements do not step through the rows of other schools. SQLite's
 // count of the virtual machine's steps tells: reading three rows through an index
 // takes far fewer than the thousand a pass over the other school's rows would.
 TEST(Store, AScopedListReadsItsOwnRowsNotEveryRow) {
@@ -450,6 +450,7 @@ TEST(Store, AScopedListReadsItsOwnRowsNotEveryRow) {
       b.set_state(pb::OPEN);
       b.set_opened_at("2026-11-24T20:00:00.000Z");
       store->insert_breach(b);
+      store->insert_alert(school + "-alert" + std::to_string(i), b, district, "OPENED", "2026-11-24T20:00:00.000Z", 0);
     }
     tx.commit();
   };
@@ -480,6 +481,7 @@ TEST(Store, AScopedListReadsItsOwnRowsNotEveryRow) {
   EXPECT_LT(steps([&] { EXPECT_EQ(store->breaches(by_school, 100).size(), 3u); }), 1000);
   EXPECT_LT(steps([&] { EXPECT_EQ(store->breaches(by_district, 100).size(), 3u); }), 1000);
   EXPECT_LT(steps([&] { EXPECT_EQ(store->breaches(in_dates, 100).size(), 3u); }), 1000);
+  EXPECT_LT(steps([&] { EXPECT_EQ(store->alerts_after(0, 100, "d1").size(), 3u); }), 1000);
   // Unscoped, everything is there (and read).
   EXPECT_GT(steps([&] { EXPECT_EQ(store->audit("", "", 0, 2000).size(), 1003u); }), 1000);
   EXPECT_EQ(store->breaches({}, 2000).size(), 1003u);
