@@ -630,9 +630,11 @@ void Service::write_alert(const SchoolContext& ctx, const pb::Breach& b, const c
 
 int Service::reevaluate_school(const SchoolContext& ctx) {
   const auto classes = store_.classes(ctx.school.school_id(), 0);
+  const auto dates_by_class = store_.record_dates_by_class(ctx.school.school_id());
   for (const auto& klass : classes) {
-    const auto dates = store_.record_dates(ctx.school.school_id(), klass.class_id());
-    reevaluate(ctx, klass, std::set<Date>(dates.begin(), dates.end()), Changed::kAnything);
+    const auto it = dates_by_class.find(klass.class_id());
+    if (it == dates_by_class.end()) continue;
+    reevaluate(ctx, klass, std::set<Date>(it->second.begin(), it->second.end()), Changed::kAnything);
   }
   return static_cast<int>(classes.size());
 }

@@ -265,6 +265,10 @@ CREATE TRIGGER audit_is_kept BEFORE DELETE ON audit
     //    Every class-day with an assignment gets a row, as it has had since the
     //    rollups came (6); the meta row goes, so that the next start recomputes the
     //    figures of any row made here.
+    //    The lists hold rowids, which the assignments keep because none is ever
+    //    deleted (one is withdrawn instead): they run from 1 without a gap, so even
+    //    a VACUUM or a dump and reload numbers them the same. A trigger makes that
+    //    a rule of the file.
     //    breaches_class_date goes too: no statement reads it (a class's open
     //    breaches come from breaches_one_open, a school's from breaches_school_date),
     //    and every new breach wrote a page of it.
@@ -282,6 +286,8 @@ DELETE FROM day_loads WHERE members = '';
 DELETE FROM meta WHERE key = 'rollups';
 DROP INDEX assignments_class_date;
 DROP INDEX breaches_class_date;
+CREATE TRIGGER assignments_are_kept BEFORE DELETE ON assignments
+  BEGIN SELECT RAISE(ABORT, 'an assignment is withdrawn, never deleted'); END;
 )sql",
 };
 
@@ -786,28 +792,63 @@ std::vector<Date> Store::record_dates(const std::string& school_id, const std::s
   return out;
 }
 
+std::map<std::string, std::vector<Date>> Store::record_dates_by_class(const std::string& school_id) {
+  // One pass over the school's rows, where record_dates a class would make one each.
+  Stmt& s = db_->prepare(
+      "SELECT class_id, date FROM day_loads WHERE school_id = ?1 "
+      "UNION SELECT class_id, date FROM breaches WHERE school_id = ?1 AND state = 1 ORDER BY 1, 2");
+  s.bind(1, school_id);
+  std::map<std::string, std::vector<Date>> out;
+  while (s.step()) {
+    if (auto d = analytics::parse_date(s.text_view(1))) out[s.text(0)].push_back(*d);
+  }
+  return out;
+}
+
 ClassRecords Store::class_records(const std::string& school_id, const std::string& class_id, Date from, Date to) {
   ClassRecords out;
   // Each date's assignments by their rowids in its rollup row, then the timings of
   // each one not withdrawn, by its key. Two statements rather than a join: a joined
   // row would carry the assignment's thirteen columns again for each of its forty
   // students. A date's few assignments are sorted by id here.
-  Stmt& m = db_->prepare("SELECT members FROM day_loads WHERE school_id = ? AND date = ? AND class_id = ?");
+  // The lists: for a short range a lookup a date (the key puts the date before the
+  // class, so each reads only this class's row); for a long one a pass over the
+  // school's rows between the two dates, so that the work follows the rows there
+  // are, never the days between two dates far apart.
+  std::vector<std::pair<Date, std::vector<int64_t>>> lists;
+  if (to.days - from.days < 31) {
+    Stmt& m = db_->prepare("SELECT members FROM day_loads WHERE school_id = ? AND date = ? AND class_id = ?");
+    for (Date d = from; d <= to; d = d + 1) {
+      m.reset();
+      m.bind_ref(1, school_id).bind(2, analytics::format_date(d)).bind_ref(3, class_id);
+      if (m.step()) lists.emplace_back(d, parse_members(m.text_view(0)));
+    }
+    m.reset();
+  } else {
+    Stmt& m = db_->prepare(
+        "SELECT date, members FROM day_loads WHERE school_id = ?1 AND date BETWEEN ?2 AND ?3 AND class_id = ?4");
+    m.bind_ref(1, school_id).bind(2, analytics::format_date(from)).bind(3, analytics::format_date(to));
+    m.bind_ref(4, class_id);
+    while (m.step()) {
+      if (auto d = analytics::parse_date(m.text_view(0))) lists.emplace_back(*d, parse_members(m.text_view(1)));
+    }
+  }
   Stmt& s = db_->prepare(
       "SELECT assignment_id, subject, title, type, tier, estimated_minutes, requires_parent_grading, "
       "assigned_to_parents, requires_self_grading, punitive, repetitive, withdrawn_at IS NOT NULL "
       "FROM assignments WHERE rowid = ?");
-  for (Date d = from; d <= to; d = d + 1) {
-    m.reset();
-    m.bind_ref(1, school_id).bind(2, analytics::format_date(d)).bind_ref(3, class_id);
-    if (!m.step()) continue;
-    const auto rowids = parse_members(m.text_view(0));
+  for (const auto& [d, rowids] : lists) {
     if (rowids.empty()) continue;
     auto& on = out.assignments[d];
     for (const int64_t rowid : rowids) {
       s.reset();
       s.bind(1, rowid);
-      if (!s.step()) continue;
+      if (!s.step()) {
+        s.reset();
+        throw StoreError(SQLITE_CORRUPT, "the class-day " + class_id + " " + analytics::format_date(d) +
+                                             " lists an assignment that is not stored (rowid " +
+                                             std::to_string(rowid) + ")");
+      }
       analytics::AssignmentFacts& f = on.emplace_back();
       f.assignment_id = s.text(0);
       f.subject = s.text(1);
@@ -819,7 +860,6 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
       f.withdrawn = s.boolean(11);
     }
   }
-  m.reset();
   s.reset();
   for (auto& [date, on] : out.assignments) {
     std::sort(on.begin(), on.end(), [](const auto& a, const auto& b) { return a.assignment_id < b.assignment_id; });
@@ -846,7 +886,13 @@ std::vector<StoredAssignment> Store::assignments_on(const std::string& school_id
   for (const int64_t rowid : rowids) {
     s.reset();
     s.bind(1, rowid);
-    if (s.step()) found.emplace_back(s.text(17), read_assignment(s));
+    if (!s.step()) {
+      s.reset();
+      throw StoreError(SQLITE_CORRUPT, "the class-day " + class_id + " " + analytics::format_date(date) +
+                                           " lists an assignment that is not stored (rowid " + std::to_string(rowid) +
+                                           ")");
+    }
+    found.emplace_back(s.text(17), read_assignment(s));
   }
   s.reset();
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {

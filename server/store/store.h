@@ -127,6 +127,8 @@ class Store {
   // Distinct dates with any record for the class (for re-evaluating after a change
   // of grade, profile or calendar).
   std::vector<analytics::Date> record_dates(const std::string& school_id, const std::string& class_id);
+  // The same for every class of the school, by class.
+  std::map<std::string, std::vector<analytics::Date>> record_dates_by_class(const std::string& school_id);
   ClassRecords class_records(const std::string& school_id, const std::string& class_id, analytics::Date from,
                              analytics::Date to);
   // All records of the class on `date`, for disclosure and the banned-practice rule.

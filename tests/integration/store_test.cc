@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -320,9 +321,6 @@ TEST(Store, KeptRowsDoNotOutliveARollback) {
   EXPECT_EQ(district_of(*store, "s2"), "(none)");
 }
 
-// What a class's loads are computed from, read in one pass: every assignment of the
-// range with its facts, sorted by id within its date, and the timings of those not
-// withdrawn; another class's and other dates' records stay out.
 // Migration 8 lists each class-day's assignments (their rowids) in its day_loads
 // row and drops the index they had. A class-day with a rollup keeps its figures; one
 // without gets a row with none yet, and the meta row goes, so that the next start
@@ -413,6 +411,23 @@ TEST(Store, Migration8ListsEachClassDaysAssignmentsInItsRollupRow) {
   EXPECT_EQ(ids(c1.assignments_on(d("2026-11-18"))), (std::vector<std::string>{"c", "e", "x"}));
   EXPECT_TRUE(store->class_records("s1", "c2", d("2026-11-17"), d("2026-11-17")).assignments.empty());
   EXPECT_EQ(count("SELECT count(*) FROM day_loads WHERE class_id = 'c2'"), 0);
+
+  // The lists name rowids: an assignment is never deleted, so none moves, not even
+  // in a VACUUM. A range of centuries reads the rows there are, not its days.
+  EXPECT_THROW(store->db().exec("DELETE FROM assignments WHERE assignment_id = 'a'"), store::StoreError);
+  store->db().exec("VACUUM");
+  c1 = store->class_records("s1", "c1", d("1900-01-01"), d("2999-12-31"));
+  EXPECT_EQ(c1.assignments.size(), 2u);
+  EXPECT_EQ(ids(c1.assignments_on(d("2026-11-17"))), (std::vector<std::string>{"a", "b (withdrawn)"}));
+  EXPECT_EQ(ids(c1.assignments_on(d("2026-11-18"))), (std::vector<std::string>{"c", "e", "x"}));
+  const std::map<std::string, std::vector<analytics::Date>> by_class = {{"c1", {d("2026-11-17"), d("2026-11-18")}}};
+  EXPECT_EQ(store->record_dates_by_class("s1"), by_class);
+
+  // A list that names an assignment the file does not hold is an error, not a
+  // class-day without it.
+  store->db().exec("UPDATE day_loads SET members = members || ' 999' WHERE class_id = 'c1' AND date = '2026-11-18'");
+  EXPECT_THROW(store->class_records("s1", "c1", d("2026-11-18"), d("2026-11-18")), store::StoreError);
+  EXPECT_THROW(store->assignments_on("s1", "c1", d("2026-11-18")), store::StoreError);
 }
 
 // A school's or a district's audit entries, breaches and alerts are read through
@@ -488,6 +503,9 @@ TEST(Store, AScopedListReadsItsOwnRowsNotEveryRow) {
   EXPECT_EQ(store->audit("s1", "d2", 0, 100).size(), 0u);  // both scopes hold
 }
 
+// What a class's loads are computed from, read in one pass: every assignment of the
+// range with its facts, sorted by id within its date, and the timings of those not
+// withdrawn; another class's and other dates' records stay out.
 TEST(Store, ClassRecordsHoldTheFactsOfEachAssignmentAndTheTimingsOfThoseStanding) {
   TempDir dir;
   auto store = store::Store::open((dir.path() / "s.db").string());
