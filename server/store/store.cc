@@ -391,6 +391,13 @@ pb::Breach read_breach(const Stmt& s) {
   return b;
 }
 
+// A class-day's list naming an assignment the file does not hold: the list and the
+// table disagree, which no write through the Store leaves behind.
+StoreError missing_member(const std::string& class_id, Date date, int64_t rowid) {
+  return StoreError(SQLITE_CORRUPT, "the class-day " + class_id + " " + analytics::format_date(date) +
+                                        " lists an assignment that is not stored (rowid " + std::to_string(rowid) + ")");
+}
+
 // A day_loads row's members: rowids separated by single spaces.
 std::vector<int64_t> parse_members(std::string_view text) {
   std::vector<int64_t> out;
@@ -845,9 +852,7 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
       s.bind(1, rowid);
       if (!s.step()) {
         s.reset();
-        throw StoreError(SQLITE_CORRUPT, "the class-day " + class_id + " " + analytics::format_date(d) +
-                                             " lists an assignment that is not stored (rowid " +
-                                             std::to_string(rowid) + ")");
+        throw missing_member(class_id, d, rowid);
       }
       analytics::AssignmentFacts& f = on.emplace_back();
       f.assignment_id = s.text(0);
@@ -888,9 +893,7 @@ std::vector<StoredAssignment> Store::assignments_on(const std::string& school_id
     s.bind(1, rowid);
     if (!s.step()) {
       s.reset();
-      throw StoreError(SQLITE_CORRUPT, "the class-day " + class_id + " " + analytics::format_date(date) +
-                                           " lists an assignment that is not stored (rowid " + std::to_string(rowid) +
-                                           ")");
+      throw missing_member(class_id, date, rowid);
     }
     found.emplace_back(s.text(17), read_assignment(s));
   }

@@ -232,6 +232,16 @@ pb::School school_in(const std::string& id, const std::string& district) {
   return school;
 }
 
+pb::Class class_in(const std::string& school_id, const std::string& class_id) {
+  pb::Class c;
+  c.set_school_id(school_id);
+  c.set_class_id(class_id);
+  c.set_grade(5);
+  c.set_name(class_id);
+  c.set_student_count(40);
+  return c;
+}
+
 std::string district_of(store::Store& store, const std::string& id) {
   auto s = store.school(id);
   return s ? s->district() : "(none)";
@@ -306,13 +316,7 @@ TEST(Store, KeptRowsDoNotOutliveARollback) {
     EXPECT_EQ(district_of(*store, "s2"), "(none)");
     {
       store::Transaction inner(store->db());  // a SAVEPOINT inside the outer one
-      pb::Class c;
-      c.set_school_id("s1");
-      c.set_class_id("c1");
-      c.set_grade(5);
-      c.set_name("c1");
-      c.set_student_count(40);
-      store->put_class(c, "t");
+      store->put_class(class_in("s1", "c1"), "t");
       EXPECT_EQ(store->klass("s1", "c1")->grade(), 5);
     }
     EXPECT_FALSE(store->klass("s1", "c1").has_value());
@@ -333,15 +337,7 @@ TEST(Store, Migration8ListsEachClassDaysAssignmentsInItsRollupRow) {
     auto v7 = store::Store::open_at_version(path, 7);
     ASSERT_EQ(v7->schema_version(), 7);
     v7->put_school(school_in("s1", "d1"), "t");
-    for (const char* id : {"c1", "c2"}) {
-      pb::Class c;
-      c.set_school_id("s1");
-      c.set_class_id(id);
-      c.set_grade(5);
-      c.set_name(id);
-      c.set_student_count(40);
-      v7->put_class(c, "t");
-    }
+    for (const char* id : {"c1", "c2"}) v7->put_class(class_in("s1", id), "t");
     // As a version 7 server stored them (its insert knew no members).
     auto insert = [&](const char* id, const char* klass, const char* date, bool withdrawn) {
       auto& s = v7->db().prepare(
@@ -510,15 +506,7 @@ TEST(Store, ClassRecordsHoldTheFactsOfEachAssignmentAndTheTimingsOfThoseStanding
   TempDir dir;
   auto store = store::Store::open((dir.path() / "s.db").string());
   store->put_school(school_in("s1", "d1"), "t");
-  for (const char* id : {"c1", "c2"}) {
-    pb::Class c;
-    c.set_school_id("s1");
-    c.set_class_id(id);
-    c.set_grade(5);
-    c.set_name(id);
-    c.set_student_count(40);
-    store->put_class(c, "t");
-  }
+  for (const char* id : {"c1", "c2"}) store->put_class(class_in("s1", id), "t");
   // The test support's assignment: WRITTEN, REQUIRED, school s1; here 20 minutes.
   auto assignment = [](const std::string& id, const std::string& klass, const std::string& date) {
     return testing::assignment(id, klass, date, 20);
