@@ -15,6 +15,15 @@
 namespace hwload::testing {
 namespace {
 
+// The one number a statement like SELECT count(*) answers.
+int64_t count_of(store::Store& store, const std::string& sql) {
+  auto& s = store.db().prepare(sql);
+  EXPECT_TRUE(s.step());
+  const auto n = s.int64(0);
+  s.reset();
+  return n;
+}
+
 TEST(Store, CreatesTheSchemaInWalModeAndReopensWithoutMigratingAgain) {
   TempDir dir;
   const std::string path = (dir.path() / "s.db").string();
@@ -174,13 +183,7 @@ TEST(Store, Migration7KeepsEveryRollupAndAuditEntry) {
             0);
 
   // The old index and the sequence row are gone: nothing writes them any more.
-  auto count = [&](const std::string& sql) {
-    auto& s = store->db().prepare(sql);
-    EXPECT_TRUE(s.step());
-    const auto n = s.int64(0);
-    s.reset();
-    return n;
-  };
+  auto count = [&](const std::string& sql) { return count_of(*store, sql); };
   EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'day_loads_school_date'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v7'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM sqlite_sequence WHERE name = 'audit'"), 0);
@@ -388,13 +391,7 @@ TEST(Store, Migration8ListsEachClassDaysAssignmentsInItsRollupRow) {
   EXPECT_EQ(loads.at(d("2026-11-17")).planned_minutes(), 20);
   EXPECT_EQ(store->rollup_totals("s1", 5, d("2026-11-17"), d("2026-11-18")).class_days, 1);
 
-  auto count = [&](const std::string& sql) {
-    auto& s = store->db().prepare(sql);
-    EXPECT_TRUE(s.step());
-    const auto n = s.int64(0);
-    s.reset();
-    return n;
-  };
+  auto count = [&](const std::string& sql) { return count_of(*store, sql); };
   EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name IN ('assignments_class_date', 'breaches_class_date')"),
             0);
   EXPECT_EQ(count("SELECT count(*) FROM day_loads"), 3);
