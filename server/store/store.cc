@@ -764,17 +764,21 @@ void Store::add_member(const std::string& school_id, const std::string& class_id
       .exec();
 }
 
-void Store::remove_member(const std::string& school_id, const std::string& class_id, const std::string& date,
-                          int64_t rowid) {
+std::vector<int64_t> Store::members_of(const std::string& school_id, const std::string& class_id,
+                                      const std::string& date) {
   Stmt& s = db_->prepare("SELECT members FROM day_loads WHERE school_id = ? AND date = ? AND class_id = ?");
   s.bind_ref(1, school_id).bind_ref(2, date).bind_ref(3, class_id);
-  std::string kept;
-  if (s.step()) {
-    for (const int64_t m : parse_members(s.text_view(0))) {
-      if (m != rowid) kept += (kept.empty() ? "" : " ") + std::to_string(m);
-    }
-  }
+  std::vector<int64_t> out = s.step() ? parse_members(s.text_view(0)) : std::vector<int64_t>{};
   s.reset();
+  return out;
+}
+
+void Store::remove_member(const std::string& school_id, const std::string& class_id, const std::string& date,
+                          int64_t rowid) {
+  std::string kept;
+  for (const int64_t m : members_of(school_id, class_id, date)) {
+    if (m != rowid) kept += (kept.empty() ? "" : " ") + std::to_string(m);
+  }
   if (kept.empty()) {
     delete_day_load(school_id, class_id, *analytics::parse_date(date));
     return;
@@ -788,19 +792,15 @@ void Store::remove_member(const std::string& school_id, const std::string& class
 }
 
 std::vector<Date> Store::record_dates(const std::string& school_id, const std::string& class_id) {
-  Stmt& s = db_->prepare(
-      "SELECT date FROM day_loads WHERE school_id = ?1 AND class_id = ?2 "
-      "UNION SELECT date FROM breaches WHERE school_id = ?1 AND class_id = ?2 AND state = 1 ORDER BY 1");
-  s.bind(1, school_id).bind(2, class_id);
-  std::vector<Date> out;
-  while (s.step()) {
-    if (auto d = analytics::parse_date(s.text(0))) out.push_back(*d);
-  }
-  return out;
+  // The rows are keyed by school, date and class: a class's dates take a pass over
+  // the school's rows either way.
+  auto by_class = record_dates_by_class(school_id);
+  auto it = by_class.find(class_id);
+  return it == by_class.end() ? std::vector<Date>{} : std::move(it->second);
 }
 
 std::map<std::string, std::vector<Date>> Store::record_dates_by_class(const std::string& school_id) {
-  // One pass over the school's rows, where record_dates a class would make one each.
+  // One pass over the school's rows for all its classes (record_dates takes one from it).
   Stmt& s = db_->prepare(
       "SELECT class_id, date FROM day_loads WHERE school_id = ?1 "
       "UNION SELECT class_id, date FROM breaches WHERE school_id = ?1 AND state = 1 ORDER BY 1, 2");
@@ -824,13 +824,11 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
   // are, never the days between two dates far apart.
   std::vector<std::pair<Date, std::vector<int64_t>>> lists;
   if (to.days - from.days < 31) {
-    Stmt& m = db_->prepare("SELECT members FROM day_loads WHERE school_id = ? AND date = ? AND class_id = ?");
     for (Date d = from; d <= to; d = d + 1) {
-      m.reset();
-      m.bind_ref(1, school_id).bind(2, analytics::format_date(d)).bind_ref(3, class_id);
-      if (m.step()) lists.emplace_back(d, parse_members(m.text_view(0)));
+      if (auto rowids = members_of(school_id, class_id, analytics::format_date(d)); !rowids.empty()) {
+        lists.emplace_back(d, std::move(rowids));
+      }
     }
-    m.reset();
   } else {
     Stmt& m = db_->prepare(
         "SELECT date, members FROM day_loads WHERE school_id = ?1 AND date BETWEEN ?2 AND ?3 AND class_id = ?4");
@@ -880,10 +878,7 @@ ClassRecords Store::class_records(const std::string& school_id, const std::strin
 
 std::vector<StoredAssignment> Store::assignments_on(const std::string& school_id, const std::string& class_id,
                                                     Date date) {
-  Stmt& m = db_->prepare("SELECT members FROM day_loads WHERE school_id = ? AND date = ? AND class_id = ?");
-  m.bind_ref(1, school_id).bind(2, analytics::format_date(date)).bind_ref(3, class_id);
-  const std::vector<int64_t> rowids = m.step() ? parse_members(m.text_view(0)) : std::vector<int64_t>{};
-  m.reset();
+  const std::vector<int64_t> rowids = members_of(school_id, class_id, analytics::format_date(date));
   static const std::string kSql =
       std::string("SELECT ") + kAssignmentColumns + ", created_at FROM assignments WHERE rowid = ?";
   Stmt& s = db_->prepare_static(kSql.c_str());

@@ -260,6 +260,8 @@ class Store {
   void add_member(const std::string& school_id, const std::string& class_id, const std::string& date, int64_t rowid);
   void remove_member(const std::string& school_id, const std::string& class_id, const std::string& date,
                      int64_t rowid);
+  // The rowids a class-day's row lists; none without a row.
+  std::vector<int64_t> members_of(const std::string& school_id, const std::string& class_id, const std::string& date);
   // Each timing of the assignment, as a row of (student_key, minutes, unfinished).
   void for_each_timing(const std::string& assignment_id, const std::function<void(const Stmt&)>& row);
 
