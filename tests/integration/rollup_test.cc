@@ -377,9 +377,8 @@ TEST_F(RollupTest, AStoreWithoutRollupsGetsThemAtStartUp) {
   // A store whose rollups were never computed: each class-day's row lists its
   // assignments but holds no figures (as migration 8 leaves a class-day that had no
   // rollup), and meta has no record of them.
-  store_->db().exec(
-      "UPDATE day_loads SET grade = 0, students_reported = 0, students_over_cap = 0, has_counted = 0, "
-      "over_cap = 0, figures = x''; DELETE FROM meta");
+  store_->clear_day_loads();
+  store_->db().exec("DELETE FROM meta");
   EXPECT_EQ(day(read().loads[0], "2026-11-17").students_reported(), 0);
 
   EXPECT_EQ(service_->refresh_rollups(), 3);  // every class of the one school
